@@ -6,7 +6,9 @@
 #define UPDK_EAL_PRIVATE_H
 
 #include <limits.h>
+#include <sched.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "eal.h"
@@ -69,6 +71,9 @@ extern struct eal_config eal_cfg;
 /* lcores (eal_lcore.c) */
 int eal_lcore_init(const struct eal_config *cfg);
 void eal_lcore_cleanup(void);
+/* The calling thread's CPU affinity in a CPU_ALLOC'ed set (free with
+ * CPU_FREE) sized for this machine, its byte size in @size. NULL + errno. */
+cpu_set_t *eal_thread_affinity_get(size_t *size);
 
 /* memory (eal_memory.c): set up hugepage discovery and the heap; nothing is
  * mapped until the first allocation (beyond the -m / --socket-mem
@@ -92,10 +97,39 @@ int eal_hugepage_discover(const struct eal_config *cfg,
  * @return number removed. */
 int eal_hugepage_reclaim(const char *dir, const char *prefix);
 
+/* The memory files' own log component ("eal.memory"). */
+extern struct eal_log_component eal_mem_logtype;
+
+/* Free pages of @page_size per NUMA node (sysfs) into @free_pages (zeroed
+ * first); @return the total, or negative errno when sysfs has no such size. */
+long eal_hugepage_free_pages(size_t page_size,
+			     unsigned free_pages[UPDK_MAX_NUMA_NODES]);
+/* Log (at ERR) that @need pages of @page_size are needed on @node (-1: any)
+ * while @free_pages are free, with the commands that reserve them. */
+void eal_hugepage_log_shortage(const char *what, size_t page_size, int node,
+			       unsigned long need, unsigned long free_pages);
+/* Take the exclusive lock "<dir>/<prefix>.lock" that marks @prefix as in use.
+ * @return the lock fd, -EBUSY (another live process has it: its pid is
+ *         logged), or another negative errno. */
+int eal_hugepage_prefix_lock(const char *dir, const char *prefix);
+/* Release and remove the lock taken by eal_hugepage_prefix_lock(). */
+void eal_hugepage_prefix_unlock(int lock_fd, const char *dir, const char *prefix);
+
+/* IOVA (eal_iova.c): select @mode; --iova-mode=pa is checked here (needs
+ * pagemap PFNs, so root, and hugepages). @return 0 or negative errno. */
+int eal_iova_init(enum eal_iova_mode mode, bool no_huge);
+void eal_iova_cleanup(void);
+
 /* TSC (eal.c) */
 void eal_tsc_calibrate(void);
 
 /* logging (eal_log.c): apply cfg->log_levels */
 void eal_log_apply_config(const struct eal_config *cfg);
+
+/* kvargs (eal_kvargs.c): check "k=v,k,..." syntax without logging, so the
+ * option parser can report it on its own stream. On error, @bad_item and
+ * @bad_len locate the offending item. @return 0 or -EINVAL. */
+int eal_kvargs_syntax_check(const char *args, const char **bad_item,
+			    size_t *bad_len);
 
 #endif /* UPDK_EAL_PRIVATE_H */

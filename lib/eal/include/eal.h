@@ -46,6 +46,8 @@ int eal_exit_status(int eal_init_result);
  *  remove hugepage files. Safe to call twice or without eal_init(). */
 void eal_cleanup(void);
 
+/** True from the point where memory and lcores are up (init hooks already
+ *  see it) until eal_cleanup(). */
 bool eal_initialized(void);
 
 /** Print the EAL options to @p stream (FILE *). */
@@ -85,9 +87,13 @@ const struct eal_vdev_spec *eal_vdev(unsigned i);
  *  @p out ("DDDD:BB:DD.F"). @return 0 or -EINVAL. */
 int eal_pci_addr_parse(const char *s, char out[13]);
 
-/** The --file-prefix in use. */
+/** The --file-prefix in use (the default one before eal_init()). */
 const char *eal_file_prefix(void);
-/** Per-process runtime directory (for sockets, locks): created by eal_init(). */
+/** Runtime directory (for sockets, locks): UPDK_DEFAULT_RUNTIME_DIR/<prefix>,
+ *  or $XDG_RUNTIME_DIR/updk/<prefix> or /tmp/updk-<uid>/<prefix> when that
+ *  is not writable. Created by eal_init(); shared by processes with the
+ *  same prefix, so names in it should be unique per process; removed by the
+ *  last of them at eal_cleanup(). "" when the EAL is not initialised. */
 const char *eal_runtime_dir(void);
 
 /**

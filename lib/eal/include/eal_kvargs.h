@@ -36,7 +36,9 @@ const char *eal_kvargs_get(const struct eal_kvargs *kv, const char *key);
  *  leaving it untouched when absent. @return 0, or -EINVAL (logged). */
 int eal_kvargs_get_u64(const struct eal_kvargs *kv, const char *key,
 		       uint64_t min, uint64_t max, uint64_t *out);
-/** Parse a boolean (0/1, yes/no, true/false, on/off). */
+/** Parse a boolean (0/1, yes/no, true/false, on/off, any case; a bare key
+ *  means true) into @p out, leaving it untouched when absent.
+ *  @return 0, or -EINVAL (logged). */
 int eal_kvargs_get_bool(const struct eal_kvargs *kv, const char *key, bool *out);
 
 #endif /* UPDK_EAL_KVARGS_H */

@@ -53,21 +53,28 @@ enum eal_lcore_state { EAL_LCORE_WAIT, EAL_LCORE_RUNNING, EAL_LCORE_FINISHED };
 
 /**
  * Run @p fn(@p arg) on worker lcore @p worker.
- * @return 0; -EINVAL if @p worker is not an enabled worker; -EBUSY if it is
- *         still running a previous function.
+ * @return 0; -EINVAL if @p fn is NULL or @p worker is not an enabled worker
+ *         (the main lcore is not one); -EBUSY if it is still running a
+ *         previous function, or finished one whose result eal_wait_lcore()
+ *         has not collected yet.
  */
 int eal_remote_launch(eal_lcore_fn fn, void *arg, unsigned worker);
 
 /** Launch on every worker, and on the main lcore too (in the calling
- *  thread, before returning) when @p call_main. @return 0 or -EBUSY. */
+ *  thread, before returning; its return value is dropped) when
+ *  @p call_main. Nothing is launched if one worker is busy.
+ *  @return 0, -EBUSY, or -EINVAL for a NULL @p fn. */
 int eal_mp_remote_launch(eal_lcore_fn fn, void *arg, bool call_main);
 
-/** Wait for @p worker to finish. @return fn's return value (0 if idle). */
+/** Wait for @p worker to finish and make it ready for the next launch.
+ *  @return fn's return value (0 if idle), or -EINVAL if @p worker is not
+ *  an enabled worker. */
 int eal_wait_lcore(unsigned worker);
 
 /** Wait for every worker. */
 void eal_mp_wait_lcore(void);
 
+/** State of @p worker (EAL_LCORE_WAIT for an lcore that is not a worker). */
 enum eal_lcore_state eal_lcore_state(unsigned worker);
 
 #endif /* UPDK_EAL_LCORE_H */

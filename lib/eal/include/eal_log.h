@@ -44,7 +44,8 @@ struct eal_log_component *eal_log_component_find(const char *name);
 /**
  * Set the level of every component whose name matches @p pattern (glob),
  * now and for components registered later. NULL or "*" means all.
- * @return 0, or -EINVAL for a level outside 1..5.
+ * @return 0, -EINVAL for a level outside 1..5, or -ENOMEM (the rule could
+ *         not be stored; nothing changed).
  */
 int eal_log_set_level(const char *pattern, int level);
 
@@ -55,7 +56,7 @@ int eal_log_level_parse(const char *s);
 void eal_log_write(const struct eal_log_component *c, int level,
 		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void eal_log_vwrite(const struct eal_log_component *c, int level,
-		    const char *fmt, va_list ap);
+		    const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 /** Send log output to @p stream instead of stderr (tests capture it). */
 void eal_log_set_stream(void *stream /* FILE * */);

@@ -45,11 +45,14 @@ struct eal_memseg {
 };
 
 /** Calls @p fn for each live segment in address order until it returns
- *  non-zero. @return that value, or 0. Holds the memory lock: @p fn must not
- *  allocate or free DMA memory. */
+ *  non-zero. @return that value, 0, or -EINVAL for a NULL @p fn. Holds the
+ *  memory lock: @p fn may look memory up (eal_memseg_find(),
+ *  eal_virt2iova()) but not allocate or free DMA memory (refused with
+ *  EDEADLK). */
 int eal_memseg_walk(int (*fn)(const struct eal_memseg *seg, void *arg), void *arg);
 
-/** The segment containing @p addr, or NULL. */
+/** The segment containing @p addr, or NULL. The pointer stays valid while
+ *  the segment lives. */
 const struct eal_memseg *eal_memseg_find(const void *addr);
 
 /** IOVA of @p addr inside DMA memory, or EAL_BAD_IOVA. */
@@ -60,6 +63,7 @@ uint64_t eal_virt2iova(const void *addr);
  *  CAP_SYS_ADMIN, ENOENT for an unmapped page). Slow: not for fast paths. */
 uint64_t eal_virt2phys(const void *addr);
 
+/** IOVA mode of this run (EAL_IOVA_VA before eal_init()). */
 enum eal_iova_mode eal_iova_mode(void);
 
 enum eal_mem_event {
@@ -82,11 +86,19 @@ typedef int (*eal_mem_event_cb)(enum eal_mem_event ev,
  * announced as ALLOC (under the same lock, so none is missed or doubled);
  * if one of those fails the subscription is not made and the segments
  * already replayed are announced FREE.
- * @return 0, -EEXIST (same cb and arg), -ENOSPC, or the callback's error.
+ *
+ * A subscription may be made before eal_init() (it then hears every
+ * segment from the first). It should be undone before eal_cleanup(), which
+ * announces the remaining segments FREE and then drops any subscription
+ * left, with a warning naming it.
+ * @return 0, -EEXIST (same cb and arg), -ENOSPC (all slots used), -EINVAL
+ *         (NULL @p cb), -EDEADLK (called from a callback), or the
+ *         callback's error.
  */
 int eal_mem_event_callback_register(const char *name, eal_mem_event_cb cb,
 				    void *arg, bool replay);
-/** Unsubscribe. With @p replay, every live segment is announced FREE first. */
+/** Unsubscribe. With @p replay, every live segment is announced FREE first.
+ *  @return 0, -ENOENT (not subscribed), or -EDEADLK (from a callback). */
 int eal_mem_event_callback_unregister(eal_mem_event_cb cb, void *arg, bool replay);
 
 /**
@@ -98,25 +110,33 @@ int eal_mem_event_callback_unregister(eal_mem_event_cb cb, void *arg, bool repla
  * @param iova    where to store the IOVA of the result (may be NULL)
  * @return the memory, or NULL with errno: ENOMEM (no hugepages left or -m
  *         limit; the log says how many pages are needed and how to reserve
- *         them), EINVAL (bad size/align), E2BIG (larger than one page in PA
- *         mode and not physically contiguous).
+ *         them), EINVAL (bad size/align/socket, or in PA mode an alignment
+ *         larger than a page), E2BIG (larger than one page in PA mode and
+ *         not physically contiguous), ENODEV (before eal_init()), EDEADLK
+ *         (from a memory event callback or eal_memseg_walk()), or the
+ *         error of a memory event callback that refused new memory.
  */
 void *eal_dma_zalloc(const char *name, size_t size, size_t align, int socket,
 		     uint64_t *iova);
 
-/** Free memory from eal_dma_zalloc(). NULL is ignored. */
+/** Free memory from eal_dma_zalloc(). NULL is ignored; any other pointer
+ *  that is not a live allocation is logged and ignored. Memory no longer
+ *  used by any allocation goes back to the system (FREE event first). */
 void eal_dma_free(void *addr);
 
+/** DMA memory statistics (eal_dma_stats_get()). */
 struct eal_dma_stats {
 	size_t total_bytes;  /**< mapped in segments */
-	size_t used_bytes;   /**< handed out (with headers) */
+	size_t used_bytes;   /**< handed out (sizes rounded up to cache lines) */
 	size_t free_bytes;
 	unsigned nb_segs;
 	unsigned nb_allocs;
 };
+/** Fill @p st with a consistent snapshot (all zero before eal_init()). */
 void eal_dma_stats_get(struct eal_dma_stats *st);
 
-/** Page size the allocator uses (2 MiB, 1 GiB, or 4 KiB with --no-huge). */
+/** Page size the allocator uses (2 MiB, 1 GiB, or 4 KiB with --no-huge);
+ *  0 before eal_init(). */
 size_t eal_dma_page_size(void);
 
 #endif /* UPDK_EAL_MEMORY_H */
