@@ -48,8 +48,8 @@ static __eal_always_inline void macswap_stream_fwd(struct fwd_stream *fs)
 	for (uint16_t i = 0; i < MAC_PREFETCH_AHEAD; i++)
 		prefetch_data(pkts, i, nb_rx);
 	for (uint16_t i = 0; i < nb_rx; i++) {
-		struct ether_hdr *eth = pktmbuf_mtod(pkts[i], struct ether_hdr *);
-		struct ether_addr dst;
+		struct eth_hdr *eth = pktmbuf_mtod(pkts[i], struct eth_hdr *);
+		struct eth_addr dst;
 
 		prefetch_data(pkts, (uint16_t)(i + MAC_PREFETCH_AHEAD), nb_rx);
 		dst = eth->dst_addr;

@@ -27,7 +27,7 @@ static_assert(TXGEN_UDP_OFF + sizeof(struct udp_hdr) == TXGEN_HDR_LEN,
 /* Builds the headers every packet of the stream starts with. */
 static void txgen_stream_init(struct fwd_stream *fs)
 {
-	struct ether_hdr eth = fs->eth;
+	struct eth_hdr eth = fs->eth;
 	struct ipv4_hdr ip = {
 		.version_ihl = IPV4_VHL_DEF,
 		.total_length = cpu_to_be_16((uint16_t)(fs->tx_pkt_len - ETHER_HDR_LEN)),

@@ -152,7 +152,9 @@ int main(int argc, char **argv)
 	if (ret < 0)
 		return eal_exit_status(ret);
 
-	ret = ports_init(tp);
+	ret = fwd_lcores_check(tp->p.nb_fwd_lcores);
+	if (ret == 0)
+		ret = ports_init(tp);
 	if (ret == 0)
 		ret = streams_init(tp);
 	if (ret != 0) {

@@ -73,7 +73,7 @@ void testpmd_usage(FILE *out)
 		"  --nb-ports=N          forwarding ports, 1..ports found (default: all)\n"
 		"  --burst=N             packets per burst, 1..%d (default %d)\n"
 		"  --rxq=N, --txq=N      queues per port, 1..%d (default 1); rxq <= txq\n"
-		"  --rxd=N, --txd=N      descriptors per queue, 1..%d (default %d)\n"
+		"  --rxd=N, --txd=N      descriptors per queue, 1..%d (default: the driver's)\n"
 		"  --txpkts=N            txonly/flowgen packet size in bytes, %d..%d (default %d)\n"
 		"  --flowgen-flows=N     flows flowgen rotates through, 1..%d (default %d)\n"
 		"  --eth-peer=N,MAC      destination MAC for packets sent by port N\n"
@@ -89,7 +89,7 @@ void testpmd_usage(FILE *out)
 		"  --auto-start          with -i: start forwarding at once\n"
 		"  -h, --help            this text\n",
 		modes, TESTPMD_MAX_BURST, UPDK_DEFAULT_BURST, UPDK_MAX_QUEUES_PER_PORT,
-		TESTPMD_MAX_DESC, TESTPMD_DEFAULT_DESC, TXGEN_MIN_PKT_LEN,
+		TESTPMD_MAX_DESC, TXGEN_MIN_PKT_LEN,
 		TXGEN_MAX_PKT_LEN, TXGEN_DEFAULT_PKT_LEN, TXGEN_MAX_FLOWS,
 		TXGEN_DEFAULT_FLOWS, TESTPMD_MAX_STATS_PERIOD, MEMPOOL_CACHE_MAX_SIZE,
 		TESTPMD_DEFAULT_MBCACHE, TESTPMD_MIN_MBUF_SIZE, TESTPMD_MAX_MBUF_SIZE,
@@ -165,7 +165,7 @@ static int parse_eth_peer(const char *arg, struct testpmd_params *p)
 	char port_text[16];
 	const char *comma = strchr(arg, ',');
 	unsigned long port;
-	struct ether_addr mac;
+	struct eth_addr mac;
 	size_t len;
 
 	if (comma == NULL || (len = (size_t)(comma - arg)) == 0 ||
@@ -193,8 +193,9 @@ void testpmd_params_defaults(struct testpmd_params *p)
 	p->burst = UPDK_DEFAULT_BURST;
 	p->nb_rxq = 1;
 	p->nb_txq = 1;
-	p->nb_rxd = TESTPMD_DEFAULT_DESC;
-	p->nb_txd = TESTPMD_DEFAULT_DESC;
+	/* 0: each driver's preferred ring size (ethdev_*_queue_setup). */
+	p->nb_rxd = 0;
+	p->nb_txd = 0;
 	p->tx_pkt_len = TXGEN_DEFAULT_PKT_LEN;
 	p->flowgen_flows = TXGEN_DEFAULT_FLOWS;
 	p->mbcache = TESTPMD_DEFAULT_MBCACHE;

@@ -229,13 +229,19 @@ void ports_fini(struct testpmd *tp)
 	tp->nb_ports = 0;
 }
 
-/* The worker lcores that forward: the first --nb-cores of them. */
-static int fwd_lcores_pick(struct testpmd *tp, unsigned want)
+static unsigned worker_count(void)
 {
-	unsigned workers = 0, lcore, i = 0;
+	unsigned workers = 0, lcore;
 
 	EAL_LCORE_FOREACH_WORKER(lcore)
 		workers++;
+	return workers;
+}
+
+int fwd_lcores_check(uint32_t want)
+{
+	unsigned workers = worker_count();
+
 	if (workers == 0) {
 		fprintf(stderr, TESTPMD_PROG ": forwarding needs a worker lcore besides the "
 			"main one: give the EAL at least two, e.g. -l 0-1\n");
@@ -247,8 +253,19 @@ static int fwd_lcores_pick(struct testpmd *tp, unsigned want)
 			"--nb-cores\n", want, workers);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* The worker lcores that forward: the first --nb-cores of them. */
+static int fwd_lcores_pick(struct testpmd *tp, unsigned want)
+{
+	unsigned lcore, i = 0;
+	int ret = fwd_lcores_check(want);
+
+	if (ret != 0)
+		return ret;
 	if (want == 0)
-		want = workers;
+		want = worker_count();
 	if (want > tp->nb_streams) {
 		printf("Only %u streams: using %u forwarding cores instead of %u\n",
 		       tp->nb_streams, tp->nb_streams, want);

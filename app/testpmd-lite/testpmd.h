@@ -26,6 +26,7 @@
 
 #define TESTPMD_MAX_BURST 512
 #define TESTPMD_MAX_DESC 16384
+/* Ring size assumed when sizing the pool if a driver states no preference. */
 #define TESTPMD_DEFAULT_DESC 1024
 #define TESTPMD_MAX_STATS_PERIOD 86400
 #define TESTPMD_MAX_RUN_TIME (365 * 86400)
@@ -98,7 +99,7 @@ struct fwd_stream {
 	struct mempool *pool;   /**< where txonly/flowgen take mbufs */
 	/** Ethernet addresses written in mac mode and in generated packets:
 	 *  dst = peer address of tx_port, src = tx_port's own MAC. */
-	struct ether_hdr eth;
+	struct eth_hdr eth;
 	/** txonly/flowgen: the headers copied into every packet. */
 	uint8_t pkt_template[64] __attribute__((aligned(16)));
 	struct fwd_stream_counters c __cache_aligned;
@@ -121,8 +122,8 @@ struct testpmd_params {
 	uint16_t burst;
 	uint16_t nb_rxq;
 	uint16_t nb_txq;
-	uint16_t nb_rxd;
-	uint16_t nb_txd;
+	uint16_t nb_rxd;          /**< 0: the driver's preferred size */
+	uint16_t nb_txd;          /**< 0: the driver's preferred size */
 	uint16_t tx_pkt_len;
 	uint16_t mbuf_size;       /**< data room, headroom included */
 	uint32_t flowgen_flows;
@@ -133,7 +134,7 @@ struct testpmd_params {
 	bool tx_first;
 	bool interactive;
 	bool auto_start;
-	struct ether_addr peer_addr[UPDK_MAX_ETHPORTS];
+	struct eth_addr peer_addr[UPDK_MAX_ETHPORTS];
 	bool peer_addr_set[UPDK_MAX_ETHPORTS];
 };
 
@@ -143,8 +144,8 @@ struct testpmd_port {
 	uint16_t peer_port;         /**< index into testpmd.ports of the pair */
 	int socket_id;
 	bool started;
-	struct ether_addr mac;      /**< the port's own address */
-	struct ether_addr peer_mac; /**< what it sends to (--eth-peer) */
+	struct eth_addr mac;      /**< the port's own address */
+	struct eth_addr peer_mac; /**< what it sends to (--eth-peer) */
 	struct ethdev_stats fwd_start_stats; /**< at the last start */
 	struct ethdev_stats last_stats;      /**< at the last 'show' */
 	uint64_t last_stats_tsc;
@@ -177,6 +178,9 @@ void testpmd_usage(FILE *out);
 int ports_init(struct testpmd *tp);
 /** Drain, stop and close every port. */
 void ports_fini(struct testpmd *tp);
+/** Check that the EAL gave enough worker lcores for --nb-cores (message
+ *  printed). @return 0 or -EINVAL. */
+int fwd_lcores_check(uint32_t nb_fwd_lcores);
 /** Build streams and spread them over the forwarding lcores. */
 int streams_init(struct testpmd *tp);
 void streams_fini(struct testpmd *tp);

@@ -125,11 +125,12 @@ rate() {
 median() { # median of the arguments
 	printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END {
 		if (NR == 0) { print "nan"; exit }
-		print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+		printf "%.2f\n", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
 declare -A results
 echo "vs-dpdk: $rounds rounds x {$modes}, ${run_seconds}s per run, memory=$memory"
+echo "  machine: $(nproc) CPUs, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "  DPDK:        $dpdk ${eal_common[*]} --no-pci --huge-unlink -- ${app_common[*]} --forward-mode=MODE"
 echo "  testpmd-lite: $lite ${eal_common[*]} -- ${app_common[*]} --forward-mode=MODE"
 for ((r = 1; r <= rounds; r++)); do

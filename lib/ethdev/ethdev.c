@@ -103,19 +103,26 @@ void ethdev_fp_bad_ids(const char *what, uint16_t port_id, uint16_t queue_id)
 	static unsigned reported;
 	/* A bad id in a polling loop would repeat millions of times. */
 	unsigned n = __atomic_fetch_add(&reported, 1, __ATOMIC_RELAXED);
+	const char *more = n == 7 ? "; further bad-id messages suppressed" : "";
+	unsigned nb_queues;
 
 	if (n >= 8)
 		return;
-	if (port_id >= ETHDEV_MAX_PORTS)
+	if (port_id >= ETHDEV_MAX_PORTS) {
 		EAL_LOG(ethdev_logtype, ERR, "%s burst: port id %u is out of range (max %u)%s",
-			what, port_id, ETHDEV_MAX_PORTS - 1, n == 7 ? "; further bad-id messages suppressed" : "");
+			what, port_id, ETHDEV_MAX_PORTS - 1, more);
+		return;
+	}
+	nb_queues = what[0] == 'r' ? ethdev_fp_ops[port_id].nb_rx_queues
+				   : ethdev_fp_ops[port_id].nb_tx_queues;
+	if (nb_queues == 0)
+		EAL_LOG(ethdev_logtype, ERR,
+			"%s burst: port %u has no %s queues (not probed, not configured or closed): returns 0%s",
+			what, port_id, what, more);
 	else
 		EAL_LOG(ethdev_logtype, ERR,
 			"%s burst: port %u has no %s queue %u (%u configured): returns 0%s",
-			what, port_id, what, queue_id,
-			what[0] == 'r' ? ethdev_fp_ops[port_id].nb_rx_queues
-				       : ethdev_fp_ops[port_id].nb_tx_queues,
-			n == 7 ? "; further bad-id messages suppressed" : "");
+			what, port_id, what, queue_id, nb_queues, more);
 }
 
 /* ------------------------------------------------------------------ */
@@ -774,7 +781,7 @@ int ethdev_link_to_str(char *str, size_t len, const struct ethdev_link *link)
 			link->link_autoneg == ETHDEV_LINK_AUTONEG ? "Autoneg" : "Fixed");
 }
 
-int ethdev_macaddr_get(uint16_t port_id, struct ether_addr *mac_addr)
+int ethdev_macaddr_get(uint16_t port_id, struct eth_addr *mac_addr)
 {
 	struct ethdev *dev = ethdev_lookup(port_id, __func__);
 
@@ -788,7 +795,7 @@ int ethdev_macaddr_get(uint16_t port_id, struct ether_addr *mac_addr)
 	return 0;
 }
 
-int ethdev_default_mac_addr_set(uint16_t port_id, const struct ether_addr *mac_addr)
+int ethdev_default_mac_addr_set(uint16_t port_id, const struct eth_addr *mac_addr)
 {
 	struct ethdev *dev = ethdev_lookup(port_id, __func__);
 	char text[ETHER_ADDR_FMT_SIZE];

@@ -97,36 +97,6 @@ int ethdev_vdev_probe(const char *name, const char *args)
 	return rc;
 }
 
-/*
- * Devices named with -a. Each is offered to the drivers that probe bus
- * devices (PCI, vfio-user) until one claims it. The buses themselves are
- * not there yet; this is where their drivers plug in.
- */
-static int probe_allowed_device(const struct eal_device_spec *spec)
-{
-	const struct ethdev_driver *drv;
-	char known[256];
-	int rc;
-
-	for (drv = ethdev_drivers; drv != NULL; drv = drv->next) {
-		if (drv->probe_device == NULL)
-			continue;
-		rc = drv->probe_device(spec);
-		if (rc == 0)
-			return 0;
-		if (rc != -ENODEV) {
-			EAL_LOG(ethdev_logtype, ERR, "device %s: driver %s failed to probe it: %s",
-				spec->addr, drv->name, strerror(-rc));
-			return rc;
-		}
-	}
-	ethdev_driver_list(known, sizeof(known));
-	EAL_LOG(ethdev_logtype, ERR,
-		"device %s: no driver claimed it (linked drivers: %s); is the driver for this device built in?",
-		spec->addr, known[0] ? known : "(none)");
-	return -ENODEV;
-}
-
 /* Ports must go before the memory their queues and pools live in. */
 static void ethdev_close_all(void)
 {
@@ -153,8 +123,8 @@ static int ethdev_probe_all(void)
 
 		rc = ethdev_vdev_probe(spec->name, spec->args);
 	}
-	for (i = 0; i < eal_allowed_device_count() && rc == 0; i++)
-		rc = probe_allowed_device(eal_allowed_device(i));
+	/* Devices named with -a belong to their bus (lib/pci): its hook runs
+	 * first (EAL_HOOK_ORDER_BUS) and its drivers create their ports. */
 	/* eal_init() fails as a whole: leave no half-probed set of ports. */
 	if (rc < 0)
 		ethdev_close_all();

@@ -405,21 +405,24 @@ void mempool_free(struct mempool *mp)
 	mempool_release(mp);
 }
 
-/* Only a double put (or a put into the wrong pool) can overflow the ring,
- * which holds the whole pool: say so rather than corrupt it. */
+void mempool_put_overflow(struct mempool *mp, unsigned n)
+{
+	EAL_LOG(mempool_logtype, ERR,
+		"pool \"%s\": %u objects put back do not fit: the pool holds %u, so an "
+		"object was put twice or into the wrong pool; they are dropped",
+		mp->name, n, mp->size);
+}
+
 static void mempool_ring_put(struct mempool *mp, void *const *objs, unsigned n)
 {
 	if (unlikely(ring_enqueue_bulk(mp->ring, objs, n, NULL) != n))
-		EAL_LOG(mempool_logtype, ERR,
-			"pool \"%s\": %u objects put back do not fit: the pool holds %u, so "
-			"an object was put twice or into the wrong pool; they are dropped",
-			mp->name, n, mp->size);
+		mempool_put_overflow(mp, n);
 }
 
 void mempool_put_slow(struct mempool *mp, struct mempool_cache *cache,
 		      void *const *objs, unsigned n)
 {
-	if (cache == NULL || n > cache->size) {
+	if (n > cache->size) {
 		mempool_ring_put(mp, objs, n);
 		return;
 	}
@@ -437,7 +440,7 @@ void mempool_put_slow(struct mempool *mp, struct mempool_cache *cache,
 int mempool_get_slow(struct mempool *mp, struct mempool_cache *cache, void **objs,
 		     unsigned n)
 {
-	if (cache == NULL || n > cache->size)
+	if (n > cache->size)
 		return ring_dequeue_bulk(mp->ring, objs, n, NULL) == n ? 0 : -ENOENT;
 
 	/* Refill so that the cache is back at its size after this get. */

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include "net_ether.h"
 
-void ether_addr_random(struct ether_addr *addr)
+void ether_addr_random(struct eth_addr *addr)
 {
 	uint8_t bytes[ETHER_ADDR_LEN];
 
@@ -35,7 +35,7 @@ void ether_addr_random(struct ether_addr *addr)
 	memcpy(addr->addr_bytes, bytes, ETHER_ADDR_LEN);
 }
 
-char *ether_format_addr(char *buf, size_t size, const struct ether_addr *addr)
+char *ether_format_addr(char *buf, size_t size, const struct eth_addr *addr)
 {
 	const uint8_t *b = addr->addr_bytes;
 
@@ -76,7 +76,7 @@ static int parse_hex_group(const char **s, unsigned min_digits, unsigned max_dig
 }
 
 /* "XX:XX:XX:XX:XX:XX" or with '-', one or two digits per byte. */
-static int parse_six_groups(const char *s, struct ether_addr *out)
+static int parse_six_groups(const char *s, struct eth_addr *out)
 {
 	char sep = 0;
 	unsigned i, v;
@@ -97,7 +97,7 @@ static int parse_six_groups(const char *s, struct ether_addr *out)
 }
 
 /* "XXXX.XXXX.XXXX" or "XXXX:XXXX:XXXX", exactly four digits per group. */
-static int parse_three_groups(const char *s, struct ether_addr *out)
+static int parse_three_groups(const char *s, struct eth_addr *out)
 {
 	char sep = 0;
 	unsigned i, v;
@@ -118,9 +118,9 @@ static int parse_three_groups(const char *s, struct ether_addr *out)
 	return *s == '\0' ? 0 : -EINVAL;
 }
 
-int ether_unformat_addr(const char *str, struct ether_addr *addr)
+int ether_unformat_addr(const char *str, struct eth_addr *addr)
 {
-	struct ether_addr tmp;
+	struct eth_addr tmp;
 
 	if (str == NULL || addr == NULL)
 		return -EINVAL;

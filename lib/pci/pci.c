@@ -21,16 +21,11 @@ static struct vfio_container *kernel_container;
 /* --vfio-mode of the current bus run. */
 static enum eal_vfio_mode bus_mode = EAL_VFIO_AUTO;
 
-static void default_detach(struct vfio_container *c, struct vfio_device *dev)
-{
-	c->ops->device_detach(c, dev);
-}
-
 static const struct pci_container_backend default_backend = {
 	.mode_resolve = vfio_mode_resolve,
 	.create = vfio_container_create,
 	.attach = vfio_container_attach,
-	.detach = default_detach,
+	.detach = vfio_container_detach,
 	.destroy = vfio_container_destroy,
 };
 

@@ -46,7 +46,7 @@ int pci_device_bind_vfio(struct pci_device *dev, struct vfio_device *vdev)
 
 	for (i = 0; i < PCI_MAX_BARS; i++) {
 		struct pci_bar *bar = &dev->bars[i];
-		uint32_t reg;
+		uint32_t reg = 0;
 
 		if (i > 0 && dev->bars[i - 1].is_64bit)
 			continue; /* the upper half of the previous BAR */

@@ -383,7 +383,7 @@ const char *pci_cap_name(uint16_t id, bool extended)
 
 int pci_bus_master_set(struct pci_device *dev, bool enable)
 {
-	uint16_t cmd, want;
+	uint16_t cmd = 0, want;
 	int rc;
 
 	if (dev == NULL)

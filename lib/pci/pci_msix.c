@@ -108,7 +108,7 @@ static void close_fds(int *fds, unsigned n)
 int pci_msix_enable(struct pci_device *dev, unsigned nvec, int *eventfds_out)
 {
 	struct pci_msix_info msix;
-	struct vfio_irq_info irq;
+	struct vfio_cont_irq_info irq;
 	unsigned i, limit;
 	int *fds;
 	int rc;

@@ -125,7 +125,11 @@ static void read_link_name(const char *dir, const char *link, char *out, size_t 
 	target[n] = '\0';
 	base = strrchr(target, '/');
 	base = base != NULL ? base + 1 : target;
-	snprintf(out, len, "%s", base);
+	n = (ssize_t)strlen(base);
+	/* Driver and group names are short; a longer one would be a fake. */
+	if ((size_t)n >= len)
+		return;
+	memcpy(out, base, (size_t)n + 1);
 }
 
 struct pci_device *pci_sysfs_read_device(const char *root, const char *bdf)

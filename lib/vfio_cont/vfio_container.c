@@ -99,7 +99,7 @@ int vfio_iova_check(const struct vfio_container_info *info, uint64_t iova,
 		    uint64_t len, const void *vaddr)
 {
 	uint64_t last, hole_start, hole_end;
-	char usable[256];
+	char usable[256], where[40] = "";
 	size_t used = 0;
 	unsigned i;
 
@@ -111,6 +111,8 @@ int vfio_iova_check(const struct vfio_container_info *info, uint64_t iova,
 		return -EINVAL;
 	}
 	last = iova + (len - 1);
+	if (vaddr != NULL)
+		snprintf(where, sizeof(where), " at VA %p", vaddr);
 	usable[0] = '\0';
 	for (i = 0; i < info->nb_iova_ranges && used < sizeof(usable); i++) {
 		int n = snprintf(usable + used, sizeof(usable) - used,
@@ -121,10 +123,10 @@ int vfio_iova_check(const struct vfio_container_info *info, uint64_t iova,
 			used += (size_t)n;
 	}
 	if (iova_hole_find(info, iova, last, &hole_start, &hole_end))
-		VFIO_LOG(ERR, "IOVA 0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " bytes "
-			 "at %p) falls in the reserved IOVA range 0x%" PRIx64
+		VFIO_LOG(ERR, "IOVA 0x%" PRIx64 "-0x%" PRIx64 " (%" PRIu64 " bytes"
+			 "%s) falls in the reserved IOVA range 0x%" PRIx64
 			 "-0x%" PRIx64 ", which the IOMMU cannot map (usable: %s)",
-			 iova, last, len, vaddr, hole_start, hole_end, usable);
+			 iova, last, len, where, hole_start, hole_end, usable);
 	else
 		VFIO_LOG(ERR, "IOVA 0x%" PRIx64 "-0x%" PRIx64 " spans two usable "
 			 "IOVA ranges (%s); map it in two parts", iova, last, usable);
@@ -253,21 +255,35 @@ static unsigned maps_lower_bound(const struct vfio_container_state *cs,
 	return lo;
 }
 
+/* Room for one more mapping, taken before anything is changed so that
+ * recording a mapping the backend made cannot fail. */
+static int maps_reserve(struct vfio_container_state *cs)
+{
+	struct vfio_dma_mapping *maps;
+	unsigned max;
+
+	if (cs->nb_maps < cs->max_maps)
+		return 0;
+	max = cs->max_maps != 0 ? cs->max_maps * 2 : MAPS_INITIAL;
+	maps = realloc(cs->maps, max * sizeof(*maps));
+	if (maps == NULL) {
+		VFIO_LOG(ERR, "out of memory for the container's mapping table");
+		return -ENOMEM;
+	}
+	cs->maps = maps;
+	cs->max_maps = max;
+	return 0;
+}
+
 static int maps_insert(struct vfio_container_state *cs,
 		       const struct vfio_dma_mapping *m)
 {
 	unsigned pos;
+	int ret;
 
-	if (cs->nb_maps == cs->max_maps) {
-		unsigned max = cs->max_maps != 0 ? cs->max_maps * 2 : MAPS_INITIAL;
-		struct vfio_dma_mapping *maps;
-
-		maps = realloc(cs->maps, max * sizeof(*maps));
-		if (maps == NULL)
-			return -ENOMEM;
-		cs->maps = maps;
-		cs->max_maps = max;
-	}
+	ret = maps_reserve(cs);
+	if (ret < 0)
+		return ret;
 	pos = maps_lower_bound(cs, m->iova);
 	memmove(&cs->maps[pos + 1], &cs->maps[pos],
 		(cs->nb_maps - pos) * sizeof(cs->maps[0]));
@@ -312,10 +328,12 @@ static int backend_unmap(struct vfio_container *c, const struct vfio_dma_mapping
 static void remap_piece(struct vfio_container_state *cs,
 			const struct vfio_dma_mapping *piece)
 {
-	int ret = backend_map(&cs->pub, piece);
+	int ret = maps_reserve(cs);
 
 	if (ret == 0)
-		ret = maps_insert(cs, piece);
+		ret = backend_map(&cs->pub, piece);
+	if (ret == 0)
+		maps_insert(cs, piece); /* cannot fail: room was reserved */
 	if (ret < 0)
 		VFIO_LOG(ERR, "memory at IOVA 0x%" PRIx64 "+%" PRIu64 " is still in "
 			 "use but could not be mapped again (%s): devices of this "
@@ -343,11 +361,14 @@ static int map_segment(struct vfio_container_state *cs,
 	if (m.len == 0 || ((m.iova | m.vaddr | m.len) & (pg - 1)) != 0 ||
 	    seg->iova == EAL_BAD_IOVA) {
 		VFIO_LOG(ERR, "segment %u (IOVA 0x%" PRIx64 ", %p, %" PRIu64 " bytes)"
-			 " is not aligned to the IOMMU page of %" PRIu64 " bytes",
-			 seg->id, m.iova, seg->addr, m.len, pg);
+			 " is empty, has no IOVA or is not aligned to the IOMMU "
+			 "page of %" PRIu64 " bytes", seg->id, m.iova, seg->addr,
+			 m.len, pg);
 		return -EINVAL;
 	}
 	ret = vfio_iova_check(&c->info, m.iova, m.len, seg->addr);
+	if (ret == 0)
+		ret = maps_reserve(cs);
 	if (ret < 0)
 		return ret;
 	pos = maps_lower_bound(cs, m.iova);
@@ -406,14 +427,7 @@ static int map_segment(struct vfio_container_state *cs,
 		maps_remove(cs, pos);
 	if (merge_prev)
 		maps_remove(cs, pos - 1);
-	ret = maps_insert(cs, &merged);
-	if (ret < 0) {
-		/* Without a table entry nobody would ever unmap it. */
-		backend_unmap(c, &merged);
-		VFIO_LOG(ERR, "out of memory for the mapping table of segment %u",
-			 seg->id);
-		return ret;
-	}
+	maps_insert(cs, &merged); /* cannot fail: room was reserved */
 	VFIO_LOG(DEBUG, "segment %u mapped: IOVA 0x%" PRIx64 "+%" PRIu64
 		 "%s%s (mapping 0x%" PRIx64 "+%" PRIu64 ")", seg->id, m.iova, m.len,
 		 merge_prev ? ", merged with the one below" : "",
@@ -616,6 +630,20 @@ int vfio_container_attach(struct vfio_container *c, const char *name,
 		VFIO_LOG(ERR, "vfio_container_attach: container or result pointer "
 			 "is NULL");
 		return -EINVAL;
+	}
+	/* The kernel lets a device be opened more than once: two objects for
+	 * one device would fight over it. */
+	if (name != NULL) {
+		char canon[13];
+		const char *key = eal_pci_addr_parse(name, canon) == 0 ? canon : name;
+
+		for (d = c->devices; d != NULL; d = d->next) {
+			if (strcmp(d->name, key) == 0) {
+				VFIO_LOG(ERR, "%s is already attached to this container",
+					 key);
+				return -EEXIST;
+			}
+		}
 	}
 	ret = c->ops->device_attach(c, name != NULL ? name : "", &d);
 	if (ret < 0)

@@ -103,21 +103,29 @@ static int group_check_viable(int fd, int number, const char *bdf)
 	if (status.flags & VFIO_GROUP_FLAGS_VIABLE)
 		return 0;
 	n = vfio_group_offenders(number, offenders, sizeof(offenders));
-	if (n > 0)
+	if (n > 0) {
+		/* Spell the fix out for the first one; the others are alike. */
+		char first[32];
+		size_t len = strcspn(offenders, " ");
+
+		snprintf(first, sizeof(first), "%.*s", (int)EAL_MIN(len, sizeof(first) - 1),
+			 offenders);
 		VFIO_LOG(ERR,
 			 "IOMMU group %d of %s is not viable: every device of a "
 			 "group must be bound to vfio-pci (or have no driver), but "
 			 "%d %s not: %s. Bind %s to vfio-pci too (usertools/"
-			 "updk-devbind.py --bind=vfio-pci BDF) or unbind %s "
-			 "(echo BDF > /sys/bus/pci/devices/BDF/driver/unbind)",
+			 "updk-devbind --bind=vfio-pci %s%s) or unbind %s (echo "
+			 "%s > /sys/bus/pci/devices/%s/driver/unbind%s)",
 			 number, bdf, n, n == 1 ? "is" : "are", offenders,
-			 n == 1 ? "it" : "them", n == 1 ? "it" : "them");
-	else
+			 n == 1 ? "it" : "them", first, n == 1 ? "" : " ...",
+			 n == 1 ? "it" : "them", first, first, n == 1 ? "" : ", ...");
+	} else {
 		VFIO_LOG(ERR,
 			 "IOMMU group %d of %s is not viable: a device of "
 			 "/sys/kernel/iommu_groups/%d/devices is bound to a kernel "
 			 "driver; bind every device of the group to vfio-pci",
 			 number, bdf, number);
+	}
 	return -EBUSY;
 }
 

@@ -88,9 +88,16 @@ static int kernel_get_region_info(struct vfio_device *d, uint32_t index,
 	region->fd = kd->fd;
 	ret = vfio_region_info_parse(info, size, region);
 	free(info);
-	if (ret == 0 && !(region->flags & VFIO_REGION_INFO_FLAG_MMAP))
+	if (ret < 0)
+		return ret;
+	if (!(region->flags & VFIO_REGION_INFO_FLAG_MMAP))
 		region->fd = -1;
-	return ret;
+	if (index < VFIO_KDEV_REGION_CACHE) {
+		kd->regions[index].offset = region->offset;
+		kd->regions[index].size = region->size;
+		kd->regions[index].known = true;
+	}
+	return 0;
 }
 
 /* The region's file offset, after checking that [offset, offset + len)
@@ -98,19 +105,28 @@ static int kernel_get_region_info(struct vfio_device *d, uint32_t index,
 static int region_span(struct vfio_device *d, uint32_t index, uint64_t offset,
 		       size_t len, off_t *pos)
 {
-	struct vfio_region r;
-	int ret;
+	struct vfio_kernel_device *kd = kdev(d);
+	uint64_t region_offset, region_size;
 
-	ret = kernel_get_region_info(d, index, &r);
-	if (ret < 0)
-		return ret;
-	if (len > r.size || offset > r.size - len) {
+	if (index < VFIO_KDEV_REGION_CACHE && kd->regions[index].known) {
+		region_offset = kd->regions[index].offset;
+		region_size = kd->regions[index].size;
+	} else {
+		struct vfio_region r = { .fd = -1 };
+		int ret = kernel_get_region_info(d, index, &r);
+
+		if (ret < 0)
+			return ret;
+		region_offset = r.offset;
+		region_size = r.size;
+	}
+	if (len > region_size || offset > region_size - len) {
 		VFIO_LOG(ERR, "%s: access of %zu bytes at 0x%" PRIx64 " is beyond "
 			 "region %" PRIu32 " (%" PRIu64 " bytes)", d->name, len,
-			 offset, index, r.size);
+			 offset, index, region_size);
 		return -EINVAL;
 	}
-	*pos = (off_t)(r.offset + offset);
+	*pos = (off_t)(region_offset + offset);
 	return 0;
 }
 

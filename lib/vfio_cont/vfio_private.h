@@ -174,11 +174,20 @@ void vfio_legacy_close(struct vfio_legacy *lg);
 
 /* ---- kernel VFIO devices (vfio_kernel_device.c) -------------------------- */
 
+/* Region offsets and sizes never change while a device is open: the first
+ * VFIO_PCI_NUM_REGIONS-ish are kept so region_read/write cost one syscall. */
+#define VFIO_KDEV_REGION_CACHE 16
+
 struct vfio_kernel_device {
 	struct vfio_device dev;
 	int fd;
 	struct vfio_group *group;   /* type1, noiommu */
 	uint32_t iommufd_devid;     /* iommufd */
+	struct {
+		uint64_t offset;
+		uint64_t size;
+		bool known;
+	} regions[VFIO_KDEV_REGION_CACHE];
 };
 
 extern const struct vfio_device_ops vfio_kernel_device_ops;

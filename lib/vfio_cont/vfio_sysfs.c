@@ -19,7 +19,7 @@
 
 /* The rebind tool this project ships, named in every "wrong driver" message
  * with the sysfs commands that do the same by hand. */
-#define DEVBIND_TOOL "usertools/updk-devbind.py"
+#define DEVBIND_TOOL "usertools/updk-devbind"
 
 const char *vfio_sysfs_root(void)
 {

@@ -159,9 +159,9 @@ static int null_link_update(struct ethdev *dev, int wait_to_complete)
 	return 0;
 }
 
-static void null_template_fill(struct null_port *np, const struct ether_addr *src)
+static void null_template_fill(struct null_port *np, const struct eth_addr *src)
 {
-	struct ether_hdr eth;
+	struct eth_hdr eth;
 	unsigned i;
 
 	for (i = 0; i < np->packet_size; i++)
@@ -172,7 +172,7 @@ static void null_template_fill(struct null_port *np, const struct ether_addr *sr
 	memcpy(np->template, &eth, EAL_MIN((unsigned)sizeof(eth), (unsigned)np->packet_size));
 }
 
-static int null_mac_addr_set(struct ethdev *dev, const struct ether_addr *addr)
+static int null_mac_addr_set(struct ethdev *dev, const struct eth_addr *addr)
 {
 	null_template_fill(null_port(dev), addr);
 	return 0;
@@ -333,7 +333,7 @@ struct null_args {
 	bool copy;
 	bool no_rx;
 	bool mac_given;
-	struct ether_addr mac;
+	struct eth_addr mac;
 };
 
 static int null_parse_args(const char *name, const char *args, struct null_args *out)

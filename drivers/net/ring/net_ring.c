@@ -141,7 +141,7 @@ static int ring_link_update(struct ethdev *dev, int wait_to_complete)
 	return 0;
 }
 
-static int ring_mac_addr_set(struct ethdev *dev, const struct ether_addr *addr)
+static int ring_mac_addr_set(struct ethdev *dev, const struct eth_addr *addr)
 {
 	(void)dev;
 	(void)addr;

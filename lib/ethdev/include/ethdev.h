@@ -413,14 +413,14 @@ int ethdev_link_get_nowait(uint16_t port_id, struct ethdev_link *link);
 int ethdev_link_to_str(char *str, size_t len, const struct ethdev_link *link);
 
 /** Copy the port's MAC address. @return 0, -ENODEV, -EINVAL (NULL). */
-int ethdev_macaddr_get(uint16_t port_id, struct ether_addr *mac_addr);
+int ethdev_macaddr_get(uint16_t port_id, struct eth_addr *mac_addr);
 
 /**
  * Change the port's MAC address.
  * @return 0, -ENODEV, -EINVAL (multicast or zero address), -ENOTSUP, or
  *         the driver's error
  */
-int ethdev_default_mac_addr_set(uint16_t port_id, const struct ether_addr *mac_addr);
+int ethdev_default_mac_addr_set(uint16_t port_id, const struct eth_addr *mac_addr);
 
 /** @return 0, -ENODEV, -ENOTSUP (the driver cannot), or the driver's error. */
 int ethdev_promiscuous_enable(uint16_t port_id);

@@ -37,14 +37,15 @@ struct ethdev_ops {
 	int (*dev_start)(struct ethdev *dev);
 	/** Required. Stop rx/tx. */
 	int (*dev_stop)(struct ethdev *dev);
-	/** Release what probe allocated (queues are released before). */
+	/** Release what probe allocated (queues are released before; ethdev
+	 *  frees dev_private itself afterwards). */
 	int (*dev_close)(struct ethdev *dev);
 	/** Refresh dev->data.dev_link; @p wait_to_complete: may block. */
 	int (*link_update)(struct ethdev *dev, int wait_to_complete);
 	int (*promiscuous_enable)(struct ethdev *dev);
 	int (*promiscuous_disable)(struct ethdev *dev);
 	/** Program a new address (ethdev stores it in data.mac_addr after). */
-	int (*mac_addr_set)(struct ethdev *dev, const struct ether_addr *addr);
+	int (*mac_addr_set)(struct ethdev *dev, const struct eth_addr *addr);
 	int (*mtu_set)(struct ethdev *dev, uint16_t mtu);
 	/** Required. Fill @p stats (zeroed by ethdev). */
 	int (*stats_get)(struct ethdev *dev, struct ethdev_stats *stats);
@@ -82,7 +83,7 @@ struct ethdev_data {
 	void *tx_queues[ETHDEV_MAX_QUEUES_PER_PORT];
 	struct ethdev_conf dev_conf;     /**< from ethdev_configure() */
 	struct ethdev_link dev_link;     /**< kept up to date by link_update */
-	struct ether_addr mac_addr;
+	struct eth_addr mac_addr;
 	uint16_t mtu;
 	bool promiscuous;
 	bool dev_configured;
@@ -116,13 +117,12 @@ struct ethdev_driver {
 	/** Create a port for --vdev=@p name,@p args. @return 0 or a negative
 	 *  errno (-EINVAL for bad arguments, logged with the accepted keys). */
 	int (*probe_vdev)(const char *name, const char *args);
-	/** Offer a device named with -a (PCI address or vfio-user socket).
-	 *  @return 0 when claimed, -ENODEV when not this driver's device,
-	 *  another negative errno on failure. NULL for vdev-only drivers.
-	 *  (Used once the PCI and vfio-user buses exist.) */
-	int (*probe_device)(const struct eal_device_spec *spec);
-	/** Optional: undo probe for a port (ethdev_close() does the common
-	 *  part through dev_ops->dev_close). */
+	/* Devices named with -a (PCI, vfio-user) are probed by their bus
+	 * (lib/pci, struct pci_driver), whose probe creates the port with
+	 * ethdev_allocate(); an ethdev_driver covers virtual devices. */
+	/** Optional, for bus devices (PCI, vfio-user): detach the device
+	 *  behind @p port_id when the bus removes it. ethdev_close() does not
+	 *  call it; vdev drivers release everything in dev_ops->dev_close. */
 	int (*remove)(uint16_t port_id);
 	struct ethdev_driver *next; /**< registry link, owned by ethdev */
 };

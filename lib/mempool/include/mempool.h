@@ -8,7 +8,9 @@
  * objects sit in a multi-producer/multi-consumer ring; each lcore keeps a
  * private cache in front of it so that get/put in bursts touch no shared
  * cache line most of the time. Threads that are not EAL lcores bypass the
- * cache (correct, slower).
+ * cache (correct, slower). As with any multi-producer ring, two threads
+ * using one pool should not share a CPU: one preempted inside a ring
+ * operation stalls the other until it runs again (see ring.h).
  *
  * Memory is obtained in chunks (each IOVA-contiguous; in PA mode at most a
  * page) that mempool_mem_iter() walks, for a DMA container or an AF_XDP
@@ -111,9 +113,10 @@ struct mempool *mempool_lookup(const char *name);
 
 /**
  * Get @p n objects, all or none. Served from the calling lcore's cache
- * when it has them (the cache is refilled from the ring in one operation
- * otherwise); requests larger than the cache size, and callers that are
- * not EAL lcores, go to the ring directly. Inline, no lock, no syscall.
+ * when it holds them; otherwise the cache is refilled from the ring in one
+ * operation, except for requests larger than the cache size, which go to
+ * the ring directly, as do all requests of threads that are not EAL lcores
+ * and of pools without cache. Inline, no lock, no syscall.
  * @param mp   the pool
  * @param objs where to store the object pointers
  * @param n    how many (0 is a no-op success)

@@ -39,12 +39,15 @@ struct mempool {
 	struct mempool *next;     /**< registry link */
 } __cache_aligned;
 
-/* The paths that touch the ring (no cache, refill, flush, exhaustion),
- * kept out of line so that the inline part stays a few instructions. */
+/* The cache's refill, flush and bypass paths, kept out of line so that the
+ * inline part stays a few instructions. @cache is not NULL. */
 int mempool_get_slow(struct mempool *mp, struct mempool_cache *cache, void **objs,
 		     unsigned n);
 void mempool_put_slow(struct mempool *mp, struct mempool_cache *cache,
 		      void *const *objs, unsigned n);
+/* Logs a put the ring refused: only a double put (or a put into the wrong
+ * pool) can cause it, since the ring has room for the whole pool. */
+void mempool_put_overflow(struct mempool *mp, unsigned n);
 
 /* The calling lcore's cache, or NULL when there is none for it. */
 static __eal_always_inline struct mempool_cache *
@@ -57,26 +60,21 @@ mempool_lcore_cache(const struct mempool *mp)
 	return &mp->local_cache[lcore_id];
 }
 
-/* Copy @n object pointers. Fixed-size blocks: the compiler emits them as
- * a few vector moves, where a loop would become a memmove() call costing
- * more than the copy itself for the usual small n. */
+/* Copy @n object pointers. Small counts go one by one and larger ones in
+ * 64-byte blocks (a couple of vector moves each). The empty asm statements
+ * hide the loops from the optimiser, which would otherwise turn them into
+ * memmove() calls that cost more than the copy for the usual small n. */
 static __eal_always_inline void
 mempool_copy_objs(void **restrict dst, void *const *restrict src, unsigned n)
 {
-	for (; n >= 8; n -= 8, dst += 8, src += 8)
+	for (; n >= 8; n -= 8, dst += 8, src += 8) {
 		__builtin_memcpy(dst, src, 8 * sizeof(void *));
-	if (n & 4) {
-		__builtin_memcpy(dst, src, 4 * sizeof(void *));
-		dst += 4;
-		src += 4;
+		__asm__("" : "+r"(dst));
 	}
-	if (n & 2) {
-		__builtin_memcpy(dst, src, 2 * sizeof(void *));
-		dst += 2;
-		src += 2;
+	for (unsigned i = 0; i < n; i++) {
+		dst[i] = src[i];
+		__asm__("" : "+r"(i));
 	}
-	if (n & 1)
-		*dst = *src;
 }
 
 static __eal_always_inline void
@@ -84,15 +82,20 @@ mempool_put_bulk(struct mempool *mp, void *const *objs, unsigned n)
 {
 	struct mempool_cache *cache = mempool_lcore_cache(mp);
 
-	if (likely(cache != NULL)) {
-		uint32_t len = cache->len;
-		if (likely(len + n <= cache->flushthresh && n <= cache->size)) {
-			mempool_copy_objs(&cache->objs[len], objs, n);
-			/* Relaxed atomic: mempool_avail_count() reads it from
-			 * other threads. */
-			__atomic_store_n(&cache->len, len + n, __ATOMIC_RELAXED);
-			return;
-		}
+	/* No cache: the ring operation inline, as a call would cost about as
+	 * much as a small bulk. */
+	if (cache == NULL) {
+		if (unlikely(ring_enqueue_bulk(mp->ring, objs, n, NULL) != n))
+			mempool_put_overflow(mp, n);
+		return;
+	}
+	uint32_t len = cache->len;
+	if (likely(len + n <= cache->flushthresh && n <= cache->size)) {
+		mempool_copy_objs(&cache->objs[len], objs, n);
+		/* Relaxed atomic: mempool_avail_count() reads it from other
+		 * threads. */
+		__atomic_store_n(&cache->len, len + n, __ATOMIC_RELAXED);
+		return;
 	}
 	mempool_put_slow(mp, cache, objs, n);
 }
@@ -102,16 +105,15 @@ mempool_get_bulk(struct mempool *mp, void **objs, unsigned n)
 {
 	struct mempool_cache *cache = mempool_lcore_cache(mp);
 
-	if (likely(cache != NULL)) {
-		uint32_t len = cache->len;
-		if (likely(n <= len)) {
-			/* The most recently put objects, likely still in the
-			 * CPU cache. */
-			len -= n;
-			mempool_copy_objs(objs, &cache->objs[len], n);
-			__atomic_store_n(&cache->len, len, __ATOMIC_RELAXED);
-			return 0;
-		}
+	if (cache == NULL)
+		return ring_dequeue_bulk(mp->ring, objs, n, NULL) == n ? 0 : -ENOENT;
+	uint32_t len = cache->len;
+	if (likely(n <= len)) {
+		/* The most recently put objects, likely still in the CPU cache. */
+		len -= n;
+		mempool_copy_objs(objs, &cache->objs[len], n);
+		__atomic_store_n(&cache->len, len, __ATOMIC_RELAXED);
+		return 0;
 	}
 	return mempool_get_slow(mp, cache, objs, n);
 }

@@ -3,9 +3,8 @@
  * @file
  * Ethernet: MAC addresses, the Ethernet and VLAN headers, frame sizes.
  *
- * Note: struct ether_addr has the same name as glibc's in
- * <net/ethernet.h> / <netinet/ether.h>; do not include those headers in a
- * file that includes this one.
+ * The types are named eth_* so that they coexist with glibc's struct
+ * ether_addr / ether_header (<net/ethernet.h>).
  */
 #ifndef UPDK_NET_ETHER_H
 #define UPDK_NET_ETHER_H
@@ -43,14 +42,14 @@
 #define ETHER_GROUP_ADDR       0x01 /**< bit of the first byte: multicast/broadcast */
 
 /** A 48-bit MAC address in transmission order. */
-struct ether_addr {
+struct eth_addr {
 	uint8_t addr_bytes[ETHER_ADDR_LEN];
 } __attribute__((aligned(2)));
 
 /** Ethernet header (without a VLAN tag). */
-struct ether_hdr {
-	struct ether_addr dst_addr;
-	struct ether_addr src_addr;
+struct eth_hdr {
+	struct eth_addr dst_addr;
+	struct eth_addr src_addr;
 	be16_t ether_type;  /**< EtherType or length, network order */
 } __attribute__((aligned(2)));
 
@@ -60,66 +59,66 @@ struct vlan_hdr {
 	be16_t eth_proto;   /**< EtherType of what follows */
 } __attribute__((__packed__));
 
-static_assert(sizeof(struct ether_addr) == ETHER_ADDR_LEN, "ether_addr is 6 bytes");
-static_assert(sizeof(struct ether_hdr) == ETHER_HDR_LEN, "ether_hdr is 14 bytes");
-static_assert(offsetof(struct ether_hdr, ether_type) == 12, "ether_type at byte 12");
+static_assert(sizeof(struct eth_addr) == ETHER_ADDR_LEN, "ether_addr is 6 bytes");
+static_assert(sizeof(struct eth_hdr) == ETHER_HDR_LEN, "ether_hdr is 14 bytes");
+static_assert(offsetof(struct eth_hdr, ether_type) == 12, "ether_type at byte 12");
 static_assert(sizeof(struct vlan_hdr) == VLAN_HLEN, "vlan_hdr is 4 bytes");
 
 /** @return true when @p a and @p b are the same address. */
-static inline bool ether_addr_is_same(const struct ether_addr *a,
-				      const struct ether_addr *b)
+static inline bool ether_addr_is_same(const struct eth_addr *a,
+				      const struct eth_addr *b)
 {
 	return memcmp(a->addr_bytes, b->addr_bytes, ETHER_ADDR_LEN) == 0;
 }
 
 /** @return true for 00:00:00:00:00:00. */
-static inline bool ether_addr_is_zero(const struct ether_addr *a)
+static inline bool ether_addr_is_zero(const struct eth_addr *a)
 {
-	static const struct ether_addr zero;
+	static const struct eth_addr zero;
 	return ether_addr_is_same(a, &zero);
 }
 
 /** @return true for a unicast (individual) address. */
-static inline bool ether_addr_is_unicast(const struct ether_addr *a)
+static inline bool ether_addr_is_unicast(const struct eth_addr *a)
 {
 	return (a->addr_bytes[0] & ETHER_GROUP_ADDR) == 0;
 }
 
 /** @return true for a multicast address (broadcast included). */
-static inline bool ether_addr_is_multicast(const struct ether_addr *a)
+static inline bool ether_addr_is_multicast(const struct eth_addr *a)
 {
 	return (a->addr_bytes[0] & ETHER_GROUP_ADDR) != 0;
 }
 
 /** @return true for ff:ff:ff:ff:ff:ff. */
-static inline bool ether_addr_is_broadcast(const struct ether_addr *a)
+static inline bool ether_addr_is_broadcast(const struct eth_addr *a)
 {
-	static const struct ether_addr bcast = {
+	static const struct eth_addr bcast = {
 		.addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
 	return ether_addr_is_same(a, &bcast);
 }
 
 /** @return true for a locally administered address. */
-static inline bool ether_addr_is_local_admin(const struct ether_addr *a)
+static inline bool ether_addr_is_local_admin(const struct eth_addr *a)
 {
 	return (a->addr_bytes[0] & ETHER_LOCAL_ADMIN_ADDR) != 0;
 }
 
 /** @return true for a universally administered (IEEE-assigned) address. */
-static inline bool ether_addr_is_universal(const struct ether_addr *a)
+static inline bool ether_addr_is_universal(const struct eth_addr *a)
 {
 	return !ether_addr_is_local_admin(a);
 }
 
 /** @return true when @p a can be a port's own address: unicast, not zero. */
-static inline bool ether_addr_is_valid_assigned(const struct ether_addr *a)
+static inline bool ether_addr_is_valid_assigned(const struct eth_addr *a)
 {
 	return ether_addr_is_unicast(a) && !ether_addr_is_zero(a);
 }
 
 /** Copy @p from into @p to. */
-static inline void ether_addr_copy(const struct ether_addr *from,
-				   struct ether_addr *to)
+static inline void ether_addr_copy(const struct eth_addr *from,
+				   struct eth_addr *to)
 {
 	*to = *from;
 }
@@ -129,7 +128,7 @@ static inline void ether_addr_copy(const struct ether_addr *from,
  * kind a virtual port gives itself).
  * @param addr  where to write; must not be NULL
  */
-void ether_addr_random(struct ether_addr *addr);
+void ether_addr_random(struct eth_addr *addr);
 
 /**
  * Format @p addr as "XX:XX:XX:XX:XX:XX" (upper-case hex).
@@ -139,7 +138,7 @@ void ether_addr_random(struct ether_addr *addr);
  * @return @p buf (always NUL-terminated when @p size > 0; truncated when
  *         @p size < ETHER_ADDR_FMT_SIZE)
  */
-char *ether_format_addr(char *buf, size_t size, const struct ether_addr *addr);
+char *ether_format_addr(char *buf, size_t size, const struct eth_addr *addr);
 
 /**
  * Parse a MAC address. Accepts "XX:XX:XX:XX:XX:XX", "XX-XX-XX-XX-XX-XX"
@@ -149,6 +148,6 @@ char *ether_format_addr(char *buf, size_t size, const struct ether_addr *addr);
  * @param addr  result; untouched on error
  * @return 0, or -EINVAL when @p str is not one of the accepted forms
  */
-int ether_unformat_addr(const char *str, struct ether_addr *addr);
+int ether_unformat_addr(const char *str, struct eth_addr *addr);
 
 #endif /* UPDK_NET_ETHER_H */

@@ -177,14 +177,24 @@ static inline uint16_t ipv4_phdr_cksum(const struct ipv4_hdr *h)
 	return net_raw_cksum(&ph, sizeof(ph));
 }
 
-/* Where the checksum sits in the L4 header of @p proto; 0 if unknown. */
+/**
+ * Offset of the checksum field in the L4 header of @p proto.
+ * @return 6 for UDP, 16 for TCP, 0 for other protocols
+ */
 static inline size_t net_l4_cksum_offset(uint8_t proto)
 {
 	return proto == IP_PROTO_UDP ? 6 : proto == IP_PROTO_TCP ? 16 : 0;
 }
 
-/* L4 checksum over a pseudo-header sum and the L4 bytes, skipping the
- * checksum field itself so that callers need not clear it. */
+/**
+ * L4 checksum from a pseudo-header sum and the L4 bytes. The checksum
+ * field itself (for UDP and TCP) is skipped, so callers need not clear it.
+ * @param phdr_sum  ipv4_phdr_cksum() or ipv6_phdr_cksum()
+ * @param l4        L4 header and payload, contiguous
+ * @param l4_len    bytes at @p l4
+ * @param proto     IP_PROTO_*
+ * @return the value to store as is in the checksum field
+ */
 static inline uint16_t net_l4_cksum(uint32_t phdr_sum, const void *l4,
 				    size_t l4_len, uint8_t proto)
 {

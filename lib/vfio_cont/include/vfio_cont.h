@@ -153,7 +153,10 @@ struct vfio_container_ops {
 	/** Detach and free a device (its fds and IRQs released). With type1 the
 	 *  device's group stays in the container until it is released: the
 	 *  kernel drops the IOMMU model, and every mapping, when the last group
-	 *  leaves. */
+	 *  leaves. A device attached with vfio_container_attach() is on the
+	 *  container's list: detach it with vfio_container_detach(), which
+	 *  takes it off the list and calls this op, never with the op alone
+	 *  (vfio_container_destroy() would detach it a second time). */
 	void (*device_detach)(struct vfio_container *c, struct vfio_device *dev);
 };
 
@@ -302,8 +305,9 @@ int vfio_mode_resolve(enum eal_vfio_mode mode);
  * @param c    container from vfio_container_create()
  * @param name as for ops->device_attach
  * @param dev  where the device goes
- * @return 0, or a negative errno (see ops->device_attach; a memory mapping
- *         failure detaches the device again and returns its error).
+ * @return 0, or a negative errno: -EEXIST (already attached to @p c), those
+ *         of ops->device_attach, or a memory mapping failure's (the device
+ *         is detached again).
  */
 int vfio_container_attach(struct vfio_container *c, const char *name,
 			  struct vfio_device **dev);

@@ -576,7 +576,8 @@ static void test_ring_loop(void **state)
 
 	(void)state;
 	spec_init(&s, "ring", "--vdev=net_ring0", "--vdev=net_ring1");
-	spec_add_many(&s, "--forward-mode=io", "--tx-first", "--run-time=0.8", NULL);
+	spec_add_many(&s, "--forward-mode=io", "--tx-first", "--burst=32", "--run-time=0.8",
+		      NULL);
 	run(&s, &r);
 	if (r.exit_code != 0 && strstr(r.out, "net_ring0: no driver") != NULL) {
 		printf("net_ring is not in this build (drivers/net/ring absent): skipped\n");

@@ -123,7 +123,7 @@ static void test_info(void **state)
 {
 	struct ethdev_info info;
 	struct ethdev_link link;
-	struct ether_addr mac;
+	struct eth_addr mac;
 
 	(void)state;
 	assert_int_equal(ethdev_info_get(port_lb, &info), 0);

@@ -135,7 +135,7 @@ static int tdrv_promisc(struct ethdev *dev)
 	return 0;
 }
 
-static int tdrv_mac_set(struct ethdev *dev, const struct ether_addr *addr)
+static int tdrv_mac_set(struct ethdev *dev, const struct eth_addr *addr)
 {
 	(void)addr;
 	((struct tdrv_port *)dev->data.dev_private)->mac_set_calls++;
@@ -342,7 +342,7 @@ static int tdrv_probe(const char *name, const char *args)
 	dev->dev_ops = &tdrv_ops;
 	dev->rx_pkt_burst = tdrv_rx_burst;
 	dev->tx_pkt_burst = tdrv_tx_burst;
-	dev->data.mac_addr = (struct ether_addr){ { 0x02, 0, 0, 0, 0, 0x42 } };
+	dev->data.mac_addr = (struct eth_addr){ { 0x02, 0, 0, 0, 0, 0x42 } };
 	ethdev_probing_finish(dev);
 	return 0;
 }
@@ -495,7 +495,7 @@ static void test_bad_port_everywhere(void **state)
 	struct ethdev_stats st;
 	struct ethdev_xstat xs[4];
 	struct ethdev_xstat_name xn[4];
-	struct ether_addr mac = { { 2, 0, 0, 0, 0, 1 } };
+	struct eth_addr mac = { { 2, 0, 0, 0, 0, 1 } };
 	uint64_t v;
 	uint16_t mtu;
 
@@ -744,8 +744,8 @@ static void test_info_link_mac_modes(void **state)
 	struct tdrv_port *tp = tport(p);
 	struct ethdev_info info;
 	struct ethdev_link link;
-	struct ether_addr mac, mcast = { { 0x01, 0, 0x5e, 0, 0, 1 } }, zero = { { 0 } };
-	const struct ether_addr good = { { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 } };
+	struct eth_addr mac, mcast = { { 0x01, 0, 0x5e, 0, 0, 1 } }, zero = { { 0 } };
+	const struct eth_addr good = { { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 } };
 	char text[ETHDEV_LINK_MAX_STR_LEN];
 	uint16_t mtu;
 
@@ -813,7 +813,7 @@ static void test_optional_ops_missing(void **state)
 	uint16_t p = probe_port("net_test_bare0", NULL);
 	struct ethdev_info info;
 	struct ethdev_link link;
-	const struct ether_addr good = { { 0x02, 1, 2, 3, 4, 5 } };
+	const struct eth_addr good = { { 0x02, 1, 2, 3, 4, 5 } };
 	struct ethdev_xstat_name *names;
 	struct ethdev_xstat *values;
 	uint64_t v;

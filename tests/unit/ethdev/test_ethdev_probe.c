@@ -3,8 +3,7 @@
  * Probing through eal_init(): --vdev devices become ports in command-line
  * order; an unknown driver, bad driver arguments or a duplicate name fail
  * eal_init() with a message and leave no port behind (and eal_init() can be
- * retried); a -a device no driver claims fails too; eal_cleanup() closes
- * the ports.
+ * retried); eal_cleanup() closes the ports.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -157,17 +156,6 @@ static void test_duplicate_name(void **state)
 	assert_int_equal(ethdev_count_avail(), 0);
 }
 
-static void test_unclaimed_device(void **state)
-{
-	char *log = NULL;
-
-	(void)state;
-	assert_int_equal(eal_init_with(&log, "-a", "0000:00:1f.0", NULL), -ENODEV);
-	assert_non_null(strstr(log, "device 0000:00:1f.0: no driver claimed it"));
-	free(log);
-	assert_false(eal_initialized());
-}
-
 /* After all those failures eal_init() still works. */
 static void test_retry_after_failures(void **state)
 {
@@ -188,7 +176,6 @@ int main(void)
 		cmocka_unit_test(test_unknown_driver),
 		cmocka_unit_test(test_bad_driver_args),
 		cmocka_unit_test(test_duplicate_name),
-		cmocka_unit_test(test_unclaimed_device),
 		cmocka_unit_test(test_retry_after_failures),
 	};
 

@@ -218,7 +218,7 @@ static void test_alloc_reset_after_use(void **state)
 
 static void test_bulk(void **state)
 {
-	struct mbuf *burst[POOL_SIZE + 8];
+	struct mbuf *burst[POOL_SIZE + 32];
 	struct mempool *other;
 	struct mbuf *mixed[40];
 	unsigned i;

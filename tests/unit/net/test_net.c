@@ -53,8 +53,8 @@ static uint16_t reference_sum(const uint8_t *p, size_t len)
 static void test_layouts(void **state)
 {
 	(void)state;
-	assert_int_equal(sizeof(struct ether_addr), 6);
-	assert_int_equal(sizeof(struct ether_hdr), 14);
+	assert_int_equal(sizeof(struct eth_addr), 6);
+	assert_int_equal(sizeof(struct eth_hdr), 14);
 	assert_int_equal(sizeof(struct vlan_hdr), 4);
 	assert_int_equal(sizeof(struct ipv4_hdr), 20);
 	assert_int_equal(sizeof(struct ipv6_hdr), 40);
@@ -94,8 +94,8 @@ static void test_byteorder(void **state)
 
 static void test_ether_format_parse(void **state)
 {
-	const struct ether_addr a = { { 0x02, 0x0a, 0xb0, 0xff, 0x00, 0x9c } };
-	struct ether_addr out;
+	const struct eth_addr a = { { 0x02, 0x0a, 0xb0, 0xff, 0x00, 0x9c } };
+	struct eth_addr out;
 	char buf[ETHER_ADDR_FMT_SIZE];
 	char small[6];
 
@@ -120,7 +120,7 @@ static void test_ether_format_parse(void **state)
 		"02:0a:b0:ff:00:9g", "02::b0:ff:00:9c", "020a.b0ff.09c", "020a.b0ff:009c",
 		"020ab0ff009c", "hello",
 	};
-	const struct ether_addr sentinel = { { 1, 2, 3, 4, 5, 6 } };
+	const struct eth_addr sentinel = { { 1, 2, 3, 4, 5, 6 } };
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		out = sentinel;
 		if (ether_unformat_addr(bad[i], &out) != -EINVAL) {
@@ -135,11 +135,11 @@ static void test_ether_format_parse(void **state)
 
 static void test_ether_predicates_and_random(void **state)
 {
-	const struct ether_addr zero = { { 0 } };
-	const struct ether_addr bcast = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
-	const struct ether_addr mcast = { { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 } };
-	const struct ether_addr uni = { { 0x00, 0x1b, 0x21, 0x01, 0x02, 0x03 } };
-	struct ether_addr r1, r2, copy;
+	const struct eth_addr zero = { { 0 } };
+	const struct eth_addr bcast = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+	const struct eth_addr mcast = { { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 } };
+	const struct eth_addr uni = { { 0x00, 0x1b, 0x21, 0x01, 0x02, 0x03 } };
+	struct eth_addr r1, r2, copy;
 	int tries;
 
 	(void)state;

@@ -181,7 +181,7 @@ static struct fake_device *fake_of(struct vfio_device *d)
 	return eal_container_of(d, struct fake_device, vdev);
 }
 
-static int fake_get_info(struct vfio_device *d, struct vfio_device_info *info)
+static int fake_get_info(struct vfio_device *d, struct vfio_cont_device_info *info)
 {
 	*info = d->info;
 	return 0;
@@ -271,7 +271,7 @@ static void *fake_region_mmap(struct vfio_device *d, const struct vfio_region *r
 }
 
 static int fake_get_irq_info(struct vfio_device *d, uint32_t index,
-			     struct vfio_irq_info *info)
+			     struct vfio_cont_irq_info *info)
 {
 	struct fake_device *f = fake_of(d);
 
