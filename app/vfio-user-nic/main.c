@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vfio-user-nic: serves emulated virtio-net NICs over vfio-user, one socket
+ * each, with a packet backend behind them (a cable between two NICs, pcap
+ * replay/record, a TAP device, a generator and a verifying sink).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef HAVE_PCAP
+#include <pcap/pcap.h>
+#endif
+
+#include "eal_log.h"
+#include "genframe.h"
+#include "virtio_net_dev.h"
+
+#define MAX_NICS 8
+#define BURST 32
+
+struct nic {
+	unsigned idx;
+	char name[32];
+	struct vnet_dev *dev;
+	struct vus_server *srv;
+	struct nic *peer;            /* --cable */
+	uint64_t gen_seq;
+	uint64_t sink_ok, sink_bad, sink_lost, sink_reordered, sink_next;
+	int tap_fd;
+#ifdef HAVE_PCAP
+	pcap_t *pcap_in;
+#endif
+};
+
+static struct {
+	const char *sockets[MAX_NICS];
+	unsigned nb_nics;
+	bool cable, gen, sink;
+	uint64_t rate;               /* generator frames/s per NIC, 0 = max */
+	uint64_t gen_count;          /* stop generating after that many, 0 = no limit */
+	const char *pcap_in, *pcap_out, *tap;
+	unsigned queue_pairs;
+} opt = { .queue_pairs = 1 };
+
+static struct nic nics[MAX_NICS];
+static volatile sig_atomic_t stop_requested;
+#ifdef HAVE_PCAP
+static pcap_t *pcap_out_handle;
+static pcap_dumper_t *pcap_dumper;
+#endif
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vfio-user-nic --socket PATH [--socket PATH2 ...] [backend options]\n"
+		"Serves one emulated virtio-net modern PCI NIC (1af4:1041) per socket.\n"
+		"  --socket PATH     vfio-user socket of one NIC (up to %d)\n"
+		"  --queues N        queue pairs per NIC (1..%d, default 1)\n"
+		"  --cable           two NICs cabled to each other (needs exactly 2 sockets)\n"
+		"  --gen             generate 64-byte UDP frames into each NIC's RX\n"
+		"  --rate PPS        generator rate per NIC (default: as fast as buffers allow)\n"
+		"  --gen-count N     stop generating after N frames per NIC\n"
+		"  --sink            count and verify generator frames the driver transmits\n"
+		"  --pcap-in FILE    replay FILE into each NIC's RX%s\n"
+		"  --pcap-out FILE   record what the NICs transmit%s\n"
+		"  --tap NAME        connect NIC 0 to TAP device NAME\n"
+		"  --help            this text\n"
+		"SIGINT/SIGTERM stop it cleanly (sockets removed, statistics printed).\n",
+		MAX_NICS, VNET_MAX_QUEUE_PAIRS,
+#ifdef HAVE_PCAP
+		"", ""
+#else
+		" (not built: libpcap missing)", " (not built: libpcap missing)"
+#endif
+		);
+}
+
+static int parse_u64(const char *name, const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *s == '\0' || *end != '\0' || *s == '-' || v > max) {
+		fprintf(stderr, "vfio-user-nic: %s needs a number up to %" PRIu64 ", got '%s'\n",
+			name, max, s);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "queues", required_argument, NULL, 'q' },
+		{ "cable", no_argument, NULL, 'c' },
+		{ "gen", no_argument, NULL, 'g' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "gen-count", required_argument, NULL, 'n' },
+		{ "sink", no_argument, NULL, 'k' },
+		{ "pcap-in", required_argument, NULL, 'i' },
+		{ "pcap-out", required_argument, NULL, 'o' },
+		{ "tap", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (opt.nb_nics == MAX_NICS) {
+				fprintf(stderr, "vfio-user-nic: at most %d --socket\n", MAX_NICS);
+				return -EINVAL;
+			}
+			opt.sockets[opt.nb_nics++] = optarg;
+			break;
+		case 'q':
+			if (parse_u64("--queues", optarg, VNET_MAX_QUEUE_PAIRS, &v) < 0 || v == 0)
+				return -EINVAL;
+			opt.queue_pairs = (unsigned)v;
+			break;
+		case 'c': opt.cable = true; break;
+		case 'g': opt.gen = true; break;
+		case 'k': opt.sink = true; break;
+		case 'r':
+			if (parse_u64("--rate", optarg, 1000000000ull, &opt.rate) < 0)
+				return -EINVAL;
+			break;
+		case 'n':
+			if (parse_u64("--gen-count", optarg, UINT64_MAX, &opt.gen_count) < 0)
+				return -EINVAL;
+			break;
+		case 'i': opt.pcap_in = optarg; break;
+		case 'o': opt.pcap_out = optarg; break;
+		case 't': opt.tap = optarg; break;
+		case 'h': usage(stdout); return 1;
+		default: usage(stderr); return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vfio-user-nic: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (opt.nb_nics == 0) {
+		fprintf(stderr, "vfio-user-nic: give at least one --socket PATH\n");
+		return -EINVAL;
+	}
+	if (opt.cable && opt.nb_nics != 2) {
+		fprintf(stderr, "vfio-user-nic: --cable needs exactly two --socket\n");
+		return -EINVAL;
+	}
+#ifndef HAVE_PCAP
+	if (opt.pcap_in || opt.pcap_out) {
+		fprintf(stderr, "vfio-user-nic: built without libpcap: --pcap-in/--pcap-out unavailable\n");
+		return -ENOTSUP;
+	}
+#endif
+	return 0;
+}
+
+static void nic_tx(void *arg, const uint8_t *frame, size_t len)
+{
+	struct nic *n = arg;
+
+	if (n->peer != NULL) {
+		uint16_t l = (uint16_t)EAL_MIN(len, (size_t)UINT16_MAX);
+
+		vnet_dev_rx_burst(n->peer->dev, &frame, &l, 1);
+	}
+	if (opt.sink) {
+		uint64_t seq;
+
+		if (!genframe_check(frame, len, &seq)) {
+			n->sink_bad++;
+		} else {
+			n->sink_ok++;
+			if (seq > n->sink_next)
+				n->sink_lost += seq - n->sink_next;
+			else if (seq < n->sink_next)
+				n->sink_reordered++;
+			if (seq >= n->sink_next)
+				n->sink_next = seq + 1;
+		}
+	}
+#ifdef HAVE_PCAP
+	if (pcap_dumper != NULL) {
+		struct pcap_pkthdr h = { .caplen = (bpf_u_int32)len, .len = (bpf_u_int32)len };
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		h.ts.tv_sec = ts.tv_sec;
+		h.ts.tv_usec = ts.tv_nsec / 1000;
+		pcap_dump((u_char *)pcap_dumper, &h, frame);
+	}
+#endif
+	if (n->tap_fd >= 0 && write(n->tap_fd, frame, len) < 0 && errno != EAGAIN)
+		EAL_LOG(eal_logtype, WARNING, "%s: TAP write failed: %s", n->name, strerror(errno));
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Frames the generator may send now under --rate. */
+static unsigned gen_budget(struct nic *n, uint64_t start_ns)
+{
+	uint64_t allowed;
+
+	if (opt.gen_count && n->gen_seq >= opt.gen_count)
+		return 0;
+	allowed = opt.gen_count ? opt.gen_count - n->gen_seq : BURST;
+	if (opt.rate) {
+		uint64_t due = (now_ns() - start_ns) * opt.rate / 1000000000ull;
+
+		allowed = due > n->gen_seq ? EAL_MIN(allowed, due - n->gen_seq) : 0;
+	}
+	return (unsigned)EAL_MIN(allowed, (uint64_t)BURST);
+}
+
+static unsigned feed_rx(struct nic *n, uint64_t start_ns)
+{
+	static uint8_t bufs[BURST][VNET_MAX_FRAME];
+	const uint8_t *frames[BURST];
+	uint16_t lens[BURST];
+	unsigned space = vnet_dev_rx_space(n->dev), cnt = 0;
+
+	if (space == 0)
+		return 0;
+	space = EAL_MIN(space, (unsigned)BURST);
+	if (opt.gen) {
+		unsigned want = EAL_MIN(space, gen_budget(n, start_ns));
+		uint8_t mac[6] = { 0x02, 0, 0, 0, 0x99, (uint8_t)n->idx };
+
+		for (; cnt < want; cnt++) {
+			genframe_build(bufs[cnt], mac, n->gen_seq++);
+			frames[cnt] = bufs[cnt];
+			lens[cnt] = GENFRAME_LEN;
+		}
+	}
+#ifdef HAVE_PCAP
+	while (n->pcap_in != NULL && cnt < space) {
+		struct pcap_pkthdr *h;
+		const u_char *data;
+		int rc = pcap_next_ex(n->pcap_in, &h, &data);
+
+		if (rc != 1) {
+			pcap_close(n->pcap_in);
+			n->pcap_in = NULL;
+			break;
+		}
+		lens[cnt] = (uint16_t)EAL_MIN(h->caplen, (bpf_u_int32)VNET_MAX_FRAME);
+		memcpy(bufs[cnt], data, lens[cnt]);
+		frames[cnt] = bufs[cnt];
+		cnt++;
+	}
+#endif
+	while (n->tap_fd >= 0 && cnt < space) {
+		ssize_t r = read(n->tap_fd, bufs[cnt], VNET_MAX_FRAME);
+
+		if (r <= 0)
+			break;
+		lens[cnt] = (uint16_t)r;
+		frames[cnt] = bufs[cnt];
+		cnt++;
+	}
+	return cnt ? vnet_dev_rx_burst(n->dev, frames, lens, cnt) : 0;
+}
+
+static int open_tap(const char *name)
+{
+	struct ifreq ifr = { 0 };
+	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "vfio-user-nic: cannot open /dev/net/tun: %s (needs root and the tun module)\n",
+			strerror(errno));
+		return -1;
+	}
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		fprintf(stderr, "vfio-user-nic: TAP %s: %s\n", name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void print_stats(void)
+{
+	for (unsigned i = 0; i < opt.nb_nics; i++) {
+		struct vnet_stats st;
+
+		if (nics[i].dev == NULL)
+			continue;
+		vnet_dev_stats(nics[i].dev, &st);
+		printf("nic%u (%s): clients %" PRIu64 " rx %" PRIu64 " pkts %" PRIu64 " bytes dropped %" PRIu64
+		       " | tx %" PRIu64 " pkts %" PRIu64 " bytes errors %" PRIu64 " | kicks %" PRIu64 " irqs %" PRIu64 "\n",
+		       i, opt.sockets[i], vus_server_client_count(nics[i].srv), st.rx_packets,
+		       st.rx_bytes, st.rx_dropped, st.tx_packets, st.tx_bytes, st.tx_errors,
+		       st.kicks, st.interrupts);
+		if (opt.gen)
+			printf("nic%u gen: %" PRIu64 " frames generated\n", i, nics[i].gen_seq);
+		if (opt.sink)
+			printf("nic%u sink: ok %" PRIu64 " bad %" PRIu64 " lost %" PRIu64 " reordered %" PRIu64 "\n",
+			       i, nics[i].sink_ok, nics[i].sink_bad, nics[i].sink_lost,
+			       nics[i].sink_reordered);
+	}
+	fflush(stdout);
+}
+
+static void cleanup(void)
+{
+	for (unsigned i = 0; i < opt.nb_nics; i++) {
+		vus_server_destroy(nics[i].srv);
+		vnet_dev_destroy(nics[i].dev);
+		if (nics[i].tap_fd >= 0)
+			close(nics[i].tap_fd);
+#ifdef HAVE_PCAP
+		if (nics[i].pcap_in != NULL)
+			pcap_close(nics[i].pcap_in);
+#endif
+	}
+#ifdef HAVE_PCAP
+	if (pcap_dumper != NULL)
+		pcap_dump_close(pcap_dumper);
+	if (pcap_out_handle != NULL)
+		pcap_close(pcap_out_handle);
+#endif
+}
+
+static int setup(void)
+{
+#ifdef HAVE_PCAP
+	char errbuf[PCAP_ERRBUF_SIZE];
+
+	if (opt.pcap_out != NULL) {
+		pcap_out_handle = pcap_open_dead(DLT_EN10MB, 65535);
+		pcap_dumper = pcap_out_handle ? pcap_dump_open(pcap_out_handle, opt.pcap_out) : NULL;
+		if (pcap_dumper == NULL) {
+			fprintf(stderr, "vfio-user-nic: cannot write %s: %s\n", opt.pcap_out,
+				pcap_out_handle ? pcap_geterr(pcap_out_handle) : "out of memory");
+			return -1;
+		}
+	}
+#endif
+	for (unsigned i = 0; i < opt.nb_nics; i++) {
+		struct nic *n = &nics[i];
+		struct vnet_params p = {
+			.name = n->name,
+			.mac = { 0x02, 0x00, 0x00, 0x00, 0x00, (uint8_t)(i + 1) },
+			.queue_pairs = opt.queue_pairs,
+			.tx = nic_tx,
+			.tx_arg = n,
+		};
+
+		n->idx = i;
+		n->tap_fd = -1;
+		snprintf(n->name, sizeof(n->name), "nic%u", i);
+		n->dev = vnet_dev_create(&p);
+		if (n->dev == NULL)
+			return -1;
+		n->srv = vus_server_create(opt.sockets[i], vnet_dev_info(n->dev));
+		if (n->srv == NULL) {
+			fprintf(stderr, "vfio-user-nic: cannot serve on %s: %s\n", opt.sockets[i],
+				strerror(errno));
+			return -1;
+		}
+		vnet_dev_attach(n->dev, n->srv);
+#ifdef HAVE_PCAP
+		if (opt.pcap_in != NULL) {
+			n->pcap_in = pcap_open_offline(opt.pcap_in, errbuf);
+			if (n->pcap_in == NULL) {
+				fprintf(stderr, "vfio-user-nic: cannot read %s: %s\n", opt.pcap_in, errbuf);
+				return -1;
+			}
+		}
+#endif
+	}
+	if (opt.cable) {
+		nics[0].peer = &nics[1];
+		nics[1].peer = &nics[0];
+	}
+	if (opt.tap != NULL) {
+		nics[0].tap_fd = open_tap(opt.tap);
+		if (nics[0].tap_fd < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	uint64_t start_ns = now_ns();
+	int rc = parse_args(argc, argv);
+
+	if (rc != 0)
+		return rc > 0 ? 0 : 2;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (setup() < 0) {
+		cleanup();
+		return 1;
+	}
+	for (unsigned i = 0; i < opt.nb_nics; i++)
+		printf("nic%u: serving virtio-net on %s\n", i, opt.sockets[i]);
+	fflush(stdout);
+
+	while (!stop_requested) {
+		for (unsigned i = 0; i < opt.nb_nics; i++) {
+			struct nic *n = &nics[i];
+
+			/* A NIC without a running driver lets the loop sleep in poll(). */
+			int idle_wait = (!vnet_dev_running(n->dev) && i == opt.nb_nics - 1) ? 20 : 0;
+
+			vus_server_poll(n->srv, idle_wait);
+			if (!vnet_dev_running(n->dev))
+				continue;
+			vnet_dev_poll(n->dev);
+			feed_rx(n, start_ns);
+		}
+	}
+	print_stats();
+	cleanup();
+	return 0;
+}

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""The vm-virtio test: net_virtio on the guest's virtio-net-pci.
+
+    vm_virtio_check.py --build-guest tests/vm/build-guest.sh \\
+        --run-guest tests/vm/run_guest.py --binary build/.../vm_virtio --out DIR
+
+One boot, both NICs on vfio-pci. Besides vm_virtio's exit status (probe,
+start, link, control queue, frames received from the e1000e with intact
+payload, every mbuf back in its pool), the host requires: the N frames the
+virtio port sent, each once, in sequence order, with a good payload checksum,
+in virtio.pcap (what the virtio backend carried) and in e1000e.pcap (what
+reached the e1000e through the socket cable).
+Exit 0 pass, 1 fail, 77 skip (no guest here), 99 harness error.
+"""
+
+import argparse
+import importlib.util
+import os
+import re
+import secrets
+import subprocess
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+
+ETHERTYPE = b'\x88\xb5'
+FRAMES = 64
+RX_FRAMES = 32
+
+
+def load_run_guest(path):
+    spec = importlib.util.spec_from_file_location('run_guest', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def host_case(name, failures):
+    """Report a host-side check in cmocka's format."""
+    print(f'[ RUN      ] host.{name}')
+    for f in failures:
+        print(f'vm_virtio_check: FAIL: {f}')
+    print(f'[  FAILED  ] host.{name}' if failures else f'[       OK ] host.{name}')
+    return failures
+
+
+def tx_frames(frames, nonce):
+    """Sequence numbers of our frames whose checksum holds, in capture order,
+    and a list of problems."""
+    prefix = f'UPDK-VIRTIO-TX {nonce} seq='.encode()
+    seqs, problems = [], []
+    for f in frames:
+        if f[12:14] != ETHERTYPE or not f[14:].startswith(prefix):
+            continue
+        m = re.match(rb'(\d+) ', f[14 + len(prefix):])
+        if m is None:
+            problems.append(f'frame without a sequence number: {f[:64]!r}')
+            continue
+        seq = int(m.group(1))
+        expected_len = 64 + (seq * 97) % 1400
+        body, tail = f[14:-4], f[-4:]
+        if len(f) != expected_len:
+            problems.append(f'seq {seq}: {len(f)} bytes, sent {expected_len}')
+        elif (sum(body) & 0xffffffff) != int.from_bytes(tail, 'big'):
+            problems.append(f'seq {seq}: payload checksum does not match')
+        seqs.append(seq)
+    return seqs, problems
+
+
+def check_pcaps(rg, result, nonce):
+    failures = []
+    for name in ('virtio', 'e1000e'):
+        path = result.pcaps[name]
+        frames = rg.read_pcap(path) if os.path.exists(path) else []
+        seqs, problems = tx_frames(frames, nonce)
+        if seqs != list(range(FRAMES)):
+            problems.append(f'{name}.pcap holds sequence numbers {seqs[:8]}... '
+                            f'({len(seqs)} frames), expected 0..{FRAMES - 1} once each in order')
+        else:
+            print(f'vm_virtio_check: {name}.pcap: all {FRAMES} frames, in order, checksums good')
+        failures += host_case(f'{name}_pcap_has_tx_frames', problems)
+    rx_prefix = f'UPDK-VIRTIO-RX {nonce} seq='.encode()
+    path = result.pcaps['virtio']
+    frames = rg.read_pcap(path) if os.path.exists(path) else []
+    delivered = sum(1 for f in frames if f[14:].startswith(rx_prefix))
+    failures += host_case('virtio_pcap_has_e1000e_frames', [] if delivered == RX_FRAMES else [
+        f'virtio.pcap holds {delivered} of the {RX_FRAMES} frames the e1000e sent'])
+    return failures
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--build-guest', help='build-guest.sh to run first (cached)')
+    p.add_argument('--run-guest', required=True, help='tests/vm/run_guest.py')
+    p.add_argument('--binary', required=True, help='the static vm_virtio')
+    p.add_argument('--out', required=True, help='directory for logs and pcaps')
+    p.add_argument('--timeout', type=float, default=300)
+    args = p.parse_args()
+    rg = load_run_guest(args.run_guest)
+
+    if args.build_guest:
+        rc = subprocess.call(['sh', args.build_guest])
+        if rc == rg.EXIT_SKIP:
+            return rc
+        if rc != 0:
+            print(f'vm_virtio_check: {args.build_guest} failed ({rc})', file=sys.stderr)
+            return rg.EXIT_HARNESS
+
+    nonce = secrets.token_hex(8)
+    failures = []
+    try:
+        guest = rg.GuestRun(out_dir=args.out, binaries=[args.binary],
+                            command=['vm_virtio', '--nonce', nonce, '--frames', str(FRAMES),
+                                     '--rx-frames', str(RX_FRAMES)],
+                            hugepages=128, timeout=args.timeout)
+        result = rg.run(guest)
+        print(result.test_output)
+        print(f'vm_virtio_check: guest boot {result.boot_seconds:.1f} s, whole run '
+              f'{result.total_seconds:.1f} s, exit {result.rc}')
+        if result.rc != 0:
+            failures.append(f'vm_virtio exited with {result.rc}')
+        faults = [l for l in result.dmesg.splitlines()
+                  if re.search(r'DMAR: \[DMA (Read|Write)', l)]
+        if faults:
+            failures.append('the guest kernel logged IOMMU faults: ' + ' | '.join(faults)[:400])
+        failures += check_pcaps(rg, result, nonce)
+    except rg.Unavailable as e:
+        print(f'vm_virtio_check: SKIP: {e}')
+        return rg.EXIT_SKIP
+    except rg.HarnessError as e:
+        print(f'vm_virtio_check: ERROR: {e}', file=sys.stderr)
+        return rg.EXIT_HARNESS
+
+    print(f'vm_virtio_check: logs and pcaps in {os.path.abspath(args.out)}')
+    for f in failures:
+        print(f'vm_virtio_check: FAIL: {f}', file=sys.stderr)
+    if not failures:
+        print('vm_virtio_check: PASS')
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
