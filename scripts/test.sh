@@ -24,6 +24,6 @@ fi
 suites=()
 for s in ${UPDK_TEST_SUITES:-unit integration vm}; do suites+=(--suite "$s"); done
 meson test -C build-test --print-errorlogs "${suites[@]}"
-meson test -C build-clang --print-errorlogs --suite unit
+meson test -C build-clang --print-errorlogs --suite unit --suite fuzz
 meson test -C build-asan --print-errorlogs --suite unit
 exec python3 scripts/test-summary.py build-test build-clang build-asan

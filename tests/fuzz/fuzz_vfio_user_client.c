@@ -41,7 +41,8 @@ static void write_all(int fd, const void *buf, size_t len)
 	const uint8_t *p = buf;
 
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		/* The client may hang up first (that is one of the cases). */
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
 		if (n <= 0)
 			return;
 		p += n;
