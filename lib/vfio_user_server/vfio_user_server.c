@@ -1105,6 +1105,11 @@ static int negotiate(struct vus_server *srv)
 
 	vfio_user_caps_default(&mine);
 	mine.max_msg_fds = 16;
+	/* Every DMA write of ours is logged (DMA_LOGGING_*): say so, or a
+	 * client has no reason to ask for dirty pages at all. Any power-of-two
+	 * page size from 512 bytes is accepted; 4 KiB is the one offered. */
+	mine.migration_pgsize = 4096;
+	mine.migration_max_bitmap_size = mine.max_data_xfer_size;
 	rc = vfio_user_version_server(srv->conn, &mine, &srv->peer_caps);
 	if (rc < 0) {
 		VUS_LOG(ERR, srv, "VERSION handshake failed: %s", strerror(-rc));
