@@ -232,6 +232,35 @@ int vfio_legacy_device_open(struct vfio_legacy *lg, const char *bdf,
 	return fd;
 }
 
+int vfio_legacy_device_wrap(struct vfio_container *c, int fd, const char *bdf,
+			    struct vfio_group *group, struct vfio_device **dev)
+{
+	struct vfio_kernel_device *kd;
+	int ret = vfio_kernel_device_create(c, fd, bdf, &kd);
+
+	if (ret < 0) {
+		group->nb_devices--;
+		return ret;
+	}
+	kd->group = group;
+	*dev = &kd->dev;
+	return 0;
+}
+
+void vfio_legacy_device_detach(struct vfio_container *c __eal_unused,
+			       struct vfio_device *dev)
+{
+	struct vfio_kernel_device *kd;
+
+	if (dev == NULL)
+		return;
+	kd = eal_container_of(dev, struct vfio_kernel_device, dev);
+	/* The group stays in the container (see vfio_cont.h). */
+	if (kd->group != NULL)
+		kd->group->nb_devices--;
+	vfio_kernel_device_free(kd);
+}
+
 void vfio_legacy_close(struct vfio_legacy *lg)
 {
 	struct vfio_group *g = lg->groups;

@@ -176,7 +176,6 @@ static int noiommu_device_attach(struct vfio_container *c, const char *name,
 				 struct vfio_device **dev)
 {
 	struct noiommu_state *st = state_of(c);
-	struct vfio_kernel_device *kd;
 	struct vfio_group *group;
 	bool first_group;
 	char bdf[13];
@@ -190,27 +189,7 @@ static int noiommu_device_attach(struct vfio_container *c, const char *name,
 	fd = vfio_legacy_device_open(&st->lg, bdf, &group, &first_group);
 	if (fd < 0)
 		return fd;
-	ret = vfio_kernel_device_create(c, fd, bdf, &kd);
-	if (ret < 0) {
-		group->nb_devices--;
-		return ret;
-	}
-	kd->group = group;
-	*dev = &kd->dev;
-	return 0;
-}
-
-static void noiommu_device_detach(struct vfio_container *c __eal_unused,
-				  struct vfio_device *dev)
-{
-	struct vfio_kernel_device *kd;
-
-	if (dev == NULL)
-		return;
-	kd = eal_container_of(dev, struct vfio_kernel_device, dev);
-	if (kd->group != NULL)
-		kd->group->nb_devices--;
-	vfio_kernel_device_free(kd);
+	return vfio_legacy_device_wrap(c, fd, bdf, group, dev);
 }
 
 const struct vfio_container_ops vfio_noiommu_container_ops = {
@@ -225,5 +204,5 @@ const struct vfio_container_ops vfio_noiommu_container_ops = {
 	.dirty_bitmap_query = noiommu_dirty_bitmap_query,
 	.refresh_info = NULL,
 	.device_attach = noiommu_device_attach,
-	.device_detach = noiommu_device_detach,
+	.device_detach = vfio_legacy_device_detach,
 };

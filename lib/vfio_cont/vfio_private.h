@@ -172,6 +172,13 @@ int vfio_legacy_device_open(struct vfio_legacy *lg, const char *bdf,
 /* Unset and close every group, close the container. */
 void vfio_legacy_close(struct vfio_legacy *lg);
 
+/* The device half of attach/detach, the same for type1 and noiommu: wrap the
+ * fd from vfio_legacy_device_open() (its group's device count drops again on
+ * failure), and on detach free it; the group stays in the container. */
+int vfio_legacy_device_wrap(struct vfio_container *c, int fd, const char *bdf,
+			    struct vfio_group *group, struct vfio_device **dev);
+void vfio_legacy_device_detach(struct vfio_container *c, struct vfio_device *dev);
+
 /* ---- kernel VFIO devices (vfio_kernel_device.c) -------------------------- */
 
 /* Region offsets and sizes never change while a device is open: the first

@@ -141,7 +141,6 @@ static int type1_device_attach(struct vfio_container *c, const char *name,
 			       struct vfio_device **dev)
 {
 	struct type1_state *st = state_of(c);
-	struct vfio_kernel_device *kd;
 	struct vfio_group *group;
 	bool first_group;
 	char bdf[13];
@@ -175,28 +174,7 @@ static int type1_device_attach(struct vfio_container *c, const char *name,
 			 st->unmap_all ? "yes" : "no", st->update_vaddr ? "yes" : "no");
 	}
 	c->address_space_ready = true;
-	ret = vfio_kernel_device_create(c, fd, bdf, &kd);
-	if (ret < 0) {
-		group->nb_devices--;
-		return ret;
-	}
-	kd->group = group;
-	*dev = &kd->dev;
-	return 0;
-}
-
-static void type1_device_detach(struct vfio_container *c __eal_unused,
-				struct vfio_device *dev)
-{
-	struct vfio_kernel_device *kd;
-
-	if (dev == NULL)
-		return;
-	kd = eal_container_of(dev, struct vfio_kernel_device, dev);
-	/* The group stays in the container (see vfio_cont.h). */
-	if (kd->group != NULL)
-		kd->group->nb_devices--;
-	vfio_kernel_device_free(kd);
+	return vfio_legacy_device_wrap(c, fd, bdf, group, dev);
 }
 
 static int type1_ioctl_unmap(int fd, struct vfio_iommu_type1_dma_unmap *unmap,
@@ -436,5 +414,5 @@ const struct vfio_container_ops vfio_type1_container_ops = {
 	.dirty_bitmap_query = type1_dirty_bitmap_query,
 	.refresh_info = type1_refresh_info_op,
 	.device_attach = type1_device_attach,
-	.device_detach = type1_device_detach,
+	.device_detach = vfio_legacy_device_detach,
 };
