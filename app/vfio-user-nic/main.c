@@ -27,6 +27,7 @@
 
 #define MAX_NICS 8
 #define BURST 32
+#define SOCKET_POLL_LOOPS 64
 
 struct nic {
 	unsigned idx;
@@ -35,6 +36,7 @@ struct nic {
 	struct vus_server *srv;
 	struct nic *peer;            /* --cable */
 	uint64_t gen_seq;
+	uint64_t gen_start_ns;       /* --rate counts from the driver's start */
 	uint64_t sink_ok, sink_bad, sink_lost, sink_reordered, sink_next;
 	int tap_fd;
 #ifdef HAVE_PCAP
@@ -227,7 +229,7 @@ static uint64_t now_ns(void)
 }
 
 /* Frames the generator may send now under --rate. */
-static unsigned gen_budget(struct nic *n, uint64_t start_ns)
+static unsigned gen_budget(struct nic *n)
 {
 	uint64_t allowed;
 
@@ -235,14 +237,14 @@ static unsigned gen_budget(struct nic *n, uint64_t start_ns)
 		return 0;
 	allowed = opt.gen_count ? opt.gen_count - n->gen_seq : BURST;
 	if (opt.rate) {
-		uint64_t due = (now_ns() - start_ns) * opt.rate / 1000000000ull;
+		uint64_t due = (now_ns() - n->gen_start_ns) * opt.rate / 1000000000ull;
 
 		allowed = due > n->gen_seq ? EAL_MIN(allowed, due - n->gen_seq) : 0;
 	}
 	return (unsigned)EAL_MIN(allowed, (uint64_t)BURST);
 }
 
-static unsigned feed_rx(struct nic *n, uint64_t start_ns)
+static unsigned feed_rx(struct nic *n)
 {
 	static uint8_t bufs[BURST][VNET_MAX_FRAME];
 	const uint8_t *frames[BURST];
@@ -253,7 +255,7 @@ static unsigned feed_rx(struct nic *n, uint64_t start_ns)
 		return 0;
 	space = EAL_MIN(space, (unsigned)BURST);
 	if (opt.gen) {
-		unsigned want = EAL_MIN(space, gen_budget(n, start_ns));
+		unsigned want = EAL_MIN(space, gen_budget(n));
 		uint8_t mac[6] = { 0x02, 0, 0, 0, 0x99, (uint8_t)n->idx };
 
 		for (; cnt < want; cnt++) {
@@ -417,7 +419,7 @@ static int setup(void)
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	uint64_t start_ns = now_ns();
+	unsigned idle_turns = 0;
 	int rc = parse_args(argc, argv);
 
 	if (rc != 0)
@@ -433,19 +435,38 @@ int main(int argc, char **argv)
 		printf("nic%u: serving virtio-net on %s\n", i, opt.sockets[i]);
 	fflush(stdout);
 
-	while (!stop_requested) {
+	for (uint64_t loop = 0; !stop_requested; loop++) {
+		/* poll() costs a syscall: while every driver runs, the data path
+		 * needs no message, so the sockets are looked at every
+		 * SOCKET_POLL_LOOPS turns (a few microseconds) or when a turn
+		 * moved nothing. */
+		bool all_running = true, any_running = false, check_sockets;
+		unsigned moved = 0;
+
+		for (unsigned i = 0; i < opt.nb_nics; i++) {
+			bool running = vnet_dev_running(nics[i].dev);
+
+			all_running &= running;
+			any_running |= running;
+		}
+		check_sockets = !all_running || loop % SOCKET_POLL_LOOPS == 0 || idle_turns > 0;
 		for (unsigned i = 0; i < opt.nb_nics; i++) {
 			struct nic *n = &nics[i];
 
-			/* A NIC without a running driver lets the loop sleep in poll(). */
-			int idle_wait = (!vnet_dev_running(n->dev) && i == opt.nb_nics - 1) ? 20 : 0;
+			if (check_sockets) {
+				/* No driver running: sleep in poll() on the last socket. */
+				int wait_ms = (!any_running && i == opt.nb_nics - 1) ? 20 : 0;
 
-			vus_server_poll(n->srv, idle_wait);
+				vus_server_poll(n->srv, wait_ms);
+			}
 			if (!vnet_dev_running(n->dev))
 				continue;
-			vnet_dev_poll(n->dev);
-			feed_rx(n, start_ns);
+			moved += vnet_dev_poll(n->dev);
+			if (n->gen_start_ns == 0)
+				n->gen_start_ns = now_ns();
+			moved += feed_rx(n);
 		}
+		idle_turns = moved == 0 ? idle_turns + 1 : 0;
 	}
 	print_stats();
 	cleanup();

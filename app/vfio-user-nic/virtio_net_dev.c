@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "eal_log.h"
 #include "virtio_net_dev.h"
@@ -65,6 +67,11 @@ struct vnet_dev {
 	uint16_t active_pairs;
 	struct vnet_vq vq[VNET_MAX_QUEUES];
 	uint32_t rx_rr;
+
+	/* BAR0 backing for the client's mmap() of the notify area: a
+	 * notification is then a plain store, not a REGION_WRITE round trip.
+	 * The model never reads it back: it polls the rings instead. */
+	int bar0_fd;
 
 	struct vnet_stats st;
 	uint8_t frame[VNET_HDR_LEN + VNET_MAX_FRAME];
@@ -184,6 +191,10 @@ static bool vq_map(struct vnet_dev *dev, unsigned q)
 		needs_reset(dev, "ring addresses are not in fd-mapped DMA memory or misaligned", q);
 		return false;
 	}
+	/* The model polls every ring, so a driver that honours the flag
+	 * (2.7.10) skips its notifications altogether. */
+	__atomic_store_n(&vq->used[0], VRING_USED_F_NO_NOTIFY, __ATOMIC_RELAXED);
+	vus_dma_mark_dirty(dev->srv, vq->used_iova, 2);
 	vq->ready = true;
 	return true;
 }
@@ -663,6 +674,18 @@ struct vnet_dev *vnet_dev_create(const struct vnet_params *p)
 	dev = calloc(1, sizeof(*dev));
 	if (dev == NULL)
 		return NULL;
+	dev->bar0_fd = memfd_create("vnet-bar0", MFD_CLOEXEC);
+	if (dev->bar0_fd < 0 || ftruncate(dev->bar0_fd, VNET_BAR0_SIZE) < 0) {
+		int err = errno;
+
+		EAL_LOG(vnet_logtype, ERR, "virtio-net: cannot create the memory behind BAR0's notify area: %s",
+			strerror(err));
+		if (dev->bar0_fd >= 0)
+			close(dev->bar0_fd);
+		free(dev);
+		errno = err;
+		return NULL;
+	}
 	dev->p = *p;
 	if (dev->p.name == NULL)
 		dev->p.name = "virtio-net";
@@ -680,9 +703,13 @@ struct vnet_dev *vnet_dev_create(const struct vnet_params *p)
 	dev->info.config_space = dev->config;
 	dev->info.config_wmask = dev->wmask;
 	dev->info.config_size = sizeof(dev->config);
+	/* Only the notify page is mmap()able: the other registers have side
+	 * effects (status, queue enable, read-to-clear ISR) the model must see. */
 	dev->info.regions[0] = (struct vus_region){
-		.size = VNET_BAR0_SIZE, .flags = VUS_REGION_READ | VUS_REGION_WRITE,
-		.access = bar0_access, .mmap_fd = -1 };
+		.size = VNET_BAR0_SIZE,
+		.flags = VUS_REGION_READ | VUS_REGION_WRITE | VUS_REGION_MMAP,
+		.access = bar0_access, .mmap_fd = dev->bar0_fd, .mmap_offset = 0,
+		.nr_sparse = 1, .sparse = { { .offset = VNET_NOTIFY_OFF, .size = 0x1000 } } };
 	dev->info.regions[1] = (struct vus_region){
 		.size = VNET_BAR1_SIZE, .flags = VUS_REGION_READ | VUS_REGION_WRITE,
 		.access = bar1_access, .mmap_fd = -1 };
@@ -695,6 +722,9 @@ struct vnet_dev *vnet_dev_create(const struct vnet_params *p)
 
 void vnet_dev_destroy(struct vnet_dev *dev)
 {
+	if (dev == NULL)
+		return;
+	close(dev->bar0_fd);
 	free(dev);
 }
 
