@@ -138,8 +138,13 @@ static int parse_args(int argc, char **argv)
 			opt.sockets[opt.nb_nics++] = optarg;
 			break;
 		case 'q':
-			if (parse_u64("--queues", optarg, VNET_MAX_QUEUE_PAIRS, &v) < 0 || v == 0)
+			if (parse_u64("--queues", optarg, VNET_MAX_QUEUE_PAIRS, &v) < 0)
 				return -EINVAL;
+			if (v == 0) {
+				fprintf(stderr, "vfio-user-nic: --queues 0: a NIC needs at least "
+					"one queue pair (1..%d)\n", VNET_MAX_QUEUE_PAIRS);
+				return -EINVAL;
+			}
 			opt.queue_pairs = (unsigned)v;
 			break;
 		case 'c': opt.cable = true; break;

@@ -473,8 +473,13 @@ void vfio_user_conn_drop(struct vfio_user_conn *conn, int error)
 		return;
 	conn->error = error < 0 ? error : -ECONNRESET;
 	shutdown(conn->fd, SHUT_RDWR);
-	VU_LOG(ERR, "vfio-user connection dropped: %s; every later request fails with ENOTCONN, reconnect to continue",
-	       strerror(-conn->error));
+	/* A peer that hung up is how every session ends on a server: not an
+	 * error there, and the caller reports it as one where it is. */
+	if (conn->error == -ECONNRESET)
+		VU_LOG(NOTICE, "vfio-user connection closed by the peer; later requests fail with ENOTCONN");
+	else
+		VU_LOG(ERR, "vfio-user connection dropped: %s; every later request fails with ENOTCONN, reconnect to continue",
+		       strerror(-conn->error));
 }
 
 /* Milliseconds left until @deadline (CLOCK_MONOTONIC), at least 0. */
