@@ -306,6 +306,39 @@ void ethdev_queue_counters_reset(struct ethdev_queue_counters *c)
 	c->base_nombuf = __atomic_load_n(&c->nombuf, __ATOMIC_RELAXED);
 }
 
+void ethdev_stats_add_rxq(struct ethdev_stats *st, uint16_t q,
+			  const struct ethdev_queue_counters *c)
+{
+	uint64_t pk = ethdev_counter_read(&c->packets, &c->base_packets);
+	uint64_t by = ethdev_counter_read(&c->bytes, &c->base_bytes);
+	uint64_t er = ethdev_counter_read(&c->errors, &c->base_errors);
+
+	st->ipackets += pk;
+	st->ibytes += by;
+	st->ierrors += er;
+	st->rx_nombuf += ethdev_counter_read(&c->nombuf, &c->base_nombuf);
+	if (q < ETHDEV_QUEUE_STAT_CNTRS) {
+		st->q_ipackets[q] = pk;
+		st->q_ibytes[q] = by;
+		st->q_errors[q] = er;
+	}
+}
+
+void ethdev_stats_add_txq(struct ethdev_stats *st, uint16_t q,
+			  const struct ethdev_queue_counters *c)
+{
+	uint64_t pk = ethdev_counter_read(&c->packets, &c->base_packets);
+	uint64_t by = ethdev_counter_read(&c->bytes, &c->base_bytes);
+
+	st->opackets += pk;
+	st->obytes += by;
+	st->oerrors += ethdev_counter_read(&c->errors, &c->base_errors);
+	if (q < ETHDEV_QUEUE_STAT_CNTRS) {
+		st->q_opackets[q] = pk;
+		st->q_obytes[q] = by;
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* Information                                                          */
 

@@ -192,46 +192,15 @@ static int null_mtu_set(struct ethdev *dev, uint16_t mtu)
 	return 0;
 }
 
-static void counters_add_to(const struct ethdev_queue_counters *c, uint64_t *packets,
-			    uint64_t *bytes, uint64_t *errors, uint64_t *nombuf)
-{
-	*packets += ethdev_counter_read(&c->packets, &c->base_packets);
-	*bytes += ethdev_counter_read(&c->bytes, &c->base_bytes);
-	*errors += ethdev_counter_read(&c->errors, &c->base_errors);
-	*nombuf += ethdev_counter_read(&c->nombuf, &c->base_nombuf);
-}
-
 static int null_stats_get(struct ethdev *dev, struct ethdev_stats *st)
 {
 	const struct null_port *np = null_port(dev);
 	uint16_t q;
 
-	for (q = 0; q < dev->data.nb_rx_queues; q++) {
-		uint64_t pk = 0, by = 0, er = 0, nb = 0;
-
-		counters_add_to(&np->rxq[q].stats, &pk, &by, &er, &nb);
-		st->ipackets += pk;
-		st->ibytes += by;
-		st->ierrors += er;
-		st->rx_nombuf += nb;
-		if (q < ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_ipackets[q] = pk;
-			st->q_ibytes[q] = by;
-			st->q_errors[q] = er;
-		}
-	}
-	for (q = 0; q < dev->data.nb_tx_queues; q++) {
-		uint64_t pk = 0, by = 0, er = 0, nb = 0;
-
-		counters_add_to(&np->txq[q].stats, &pk, &by, &er, &nb);
-		st->opackets += pk;
-		st->obytes += by;
-		st->oerrors += er;
-		if (q < ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_opackets[q] = pk;
-			st->q_obytes[q] = by;
-		}
-	}
+	for (q = 0; q < dev->data.nb_rx_queues; q++)
+		ethdev_stats_add_rxq(st, q, &np->rxq[q].stats);
+	for (q = 0; q < dev->data.nb_tx_queues; q++)
+		ethdev_stats_add_txq(st, q, &np->txq[q].stats);
 	return 0;
 }
 

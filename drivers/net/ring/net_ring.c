@@ -167,31 +167,10 @@ static int ring_stats_get(struct ethdev *dev, struct ethdev_stats *st)
 	const struct ring_port *rp = ring_port(dev);
 	uint16_t q;
 
-	for (q = 0; q < dev->data.nb_rx_queues; q++) {
-		const struct ethdev_queue_counters *c = &rp->rxq[q].stats;
-		uint64_t pk = ethdev_counter_read(&c->packets, &c->base_packets);
-		uint64_t by = ethdev_counter_read(&c->bytes, &c->base_bytes);
-
-		st->ipackets += pk;
-		st->ibytes += by;
-		if (q < ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_ipackets[q] = pk;
-			st->q_ibytes[q] = by;
-		}
-	}
-	for (q = 0; q < dev->data.nb_tx_queues; q++) {
-		const struct ethdev_queue_counters *c = &rp->txq[q].stats;
-		uint64_t pk = ethdev_counter_read(&c->packets, &c->base_packets);
-		uint64_t by = ethdev_counter_read(&c->bytes, &c->base_bytes);
-
-		st->opackets += pk;
-		st->obytes += by;
-		st->oerrors += ethdev_counter_read(&c->errors, &c->base_errors);
-		if (q < ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_opackets[q] = pk;
-			st->q_obytes[q] = by;
-		}
-	}
+	for (q = 0; q < dev->data.nb_rx_queues; q++)
+		ethdev_stats_add_rxq(st, q, &rp->rxq[q].stats);
+	for (q = 0; q < dev->data.nb_tx_queues; q++)
+		ethdev_stats_add_txq(st, q, &rp->txq[q].stats);
 	return 0;
 }
 

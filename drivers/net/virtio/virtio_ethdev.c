@@ -599,50 +599,21 @@ static int virtio_mac_addr_set(struct ethdev *dev, const struct eth_addr *addr)
 	return dev->data.dev_started ? ctrl_mac(p, addr) : 0;
 }
 
-static void counters_add_to(const struct ethdev_queue_counters *c, uint64_t *packets,
-			    uint64_t *bytes, uint64_t *errors, uint64_t *nombuf)
-{
-	*packets += ethdev_counter_read(&c->packets, &c->base_packets);
-	*bytes += ethdev_counter_read(&c->bytes, &c->base_bytes);
-	*errors += ethdev_counter_read(&c->errors, &c->base_errors);
-	*nombuf += ethdev_counter_read(&c->nombuf, &c->base_nombuf);
-}
-
 static int virtio_stats_get(struct ethdev *dev, struct ethdev_stats *st)
 {
 	uint16_t q;
 
 	for (q = 0; q < dev->data.nb_rx_queues; q++) {
 		const struct virtnet_rx *rxq = dev->data.rx_queues[q];
-		uint64_t pk = 0, by = 0, er = 0, nb = 0;
 
-		if (rxq == NULL)
-			continue;
-		counters_add_to(&rxq->stats, &pk, &by, &er, &nb);
-		st->ipackets += pk;
-		st->ibytes += by;
-		st->ierrors += er;
-		st->rx_nombuf += nb;
-		if (q < ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_ipackets[q] = pk;
-			st->q_ibytes[q] = by;
-			st->q_errors[q] = er;
-		}
+		if (rxq != NULL)
+			ethdev_stats_add_rxq(st, q, &rxq->stats);
 	}
 	for (q = 0; q < dev->data.nb_tx_queues; q++) {
 		const struct virtnet_tx *txq = dev->data.tx_queues[q];
-		uint64_t pk = 0, by = 0, er = 0, nb = 0;
 
-		if (txq == NULL)
-			continue;
-		counters_add_to(&txq->stats, &pk, &by, &er, &nb);
-		st->opackets += pk;
-		st->obytes += by;
-		st->oerrors += er;
-		if (q < ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_opackets[q] = pk;
-			st->q_obytes[q] = by;
-		}
+		if (txq != NULL)
+			ethdev_stats_add_txq(st, q, &txq->stats);
 	}
 	return 0;
 }

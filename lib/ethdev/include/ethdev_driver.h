@@ -191,4 +191,13 @@ static inline uint64_t ethdev_counter_read(const uint64_t *counter, const uint64
 /** Remember the counters of @p c as their new zero. */
 void ethdev_queue_counters_reset(struct ethdev_queue_counters *c);
 
+struct ethdev_stats;
+/** Add rx queue @p q's counters to the port totals in @p st and set its
+ *  per-queue entries (for the first ETHDEV_QUEUE_STAT_CNTRS queues). */
+void ethdev_stats_add_rxq(struct ethdev_stats *st, uint16_t q,
+			  const struct ethdev_queue_counters *c);
+/** The same for tx queue @p q (errors are packets not sent). */
+void ethdev_stats_add_txq(struct ethdev_stats *st, uint16_t q,
+			  const struct ethdev_queue_counters *c);
+
 #endif /* UPDK_ETHDEV_DRIVER_H */
