@@ -369,6 +369,14 @@ static int kernel_feature(struct vfio_device *d, uint32_t flags, void *data,
 	return ret;
 }
 
+/* The kernel keeps the device for as long as we hold its fd: a hot unplug
+ * is announced through the REQ IRQ, which the driver handles, not here. */
+static int kernel_poll_events(struct vfio_device *d)
+{
+	(void)d;
+	return 0;
+}
+
 const struct vfio_device_ops vfio_kernel_device_ops = {
 	.get_info = kernel_get_info,
 	.get_region_info = kernel_get_region_info,
@@ -379,6 +387,7 @@ const struct vfio_device_ops vfio_kernel_device_ops = {
 	.set_irqs = kernel_set_irqs,
 	.reset = kernel_reset,
 	.feature = kernel_feature,
+	.poll_events = kernel_poll_events,
 };
 
 int vfio_kernel_device_create(struct vfio_container *c, int fd, const char *bdf,

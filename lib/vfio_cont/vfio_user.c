@@ -677,6 +677,26 @@ static int dev_feature(struct vfio_device *d, uint32_t flags, void *data, size_t
 			       get ? data : NULL, get ? len : 0);
 }
 
+static int dev_poll_events(struct vfio_device *d)
+{
+	struct user_container *uc = ud_of(d)->uc;
+	bool was_up = vfio_user_conn_is_up(uc->conn);
+	int rc;
+
+	if (was_up) {
+		maps_flush(uc);
+		rc = vfio_user_poll(uc->conn, &uc->rx);
+		vfio_user_msg_release(&uc->rx);
+	}
+	rc = vfio_user_conn_error(uc->conn);
+	if (rc == 0)
+		return 0;
+	if (was_up)
+		VFIO_LOG(ERR, "vfio-user server of %s is gone (%s): the device is unusable until it is attached again",
+			 d->name, strerror(-rc));
+	return -ENOTCONN;
+}
+
 static const struct vfio_device_ops user_device_ops = {
 	.get_info = dev_get_info,
 	.get_region_info = dev_get_region_info,
@@ -687,6 +707,7 @@ static const struct vfio_device_ops user_device_ops = {
 	.set_irqs = dev_set_irqs,
 	.reset = dev_reset,
 	.feature = dev_feature,
+	.poll_events = dev_poll_events,
 };
 
 static int user_device_attach(struct vfio_container *c, const char *name,

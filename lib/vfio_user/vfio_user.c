@@ -1001,6 +1001,67 @@ static int dispatch_command(struct vfio_user_conn *conn, struct vfio_user_msg *m
 	return rc;
 }
 
+/* Keep a reply to a command in flight for its own wait; one that answers
+ * nothing is logged and dropped (the stream itself is still in step). */
+static int stash_reply(struct vfio_user_conn *conn, struct vfio_user_msg *reply)
+{
+	const struct vfio_user_header *h = vfio_user_msg_header(reply);
+	struct stashed_reply *s;
+
+	if (in_flight_find(conn, h->msg_id) < 0 || conn->nb_stashed == MAX_STASHED) {
+		VU_LOG(WARNING, "vfio-user reply id %u (%s) answers no command in flight: ignored",
+		       h->msg_id, vfio_user_command_name(h->command));
+		vfio_user_msg_release(reply);
+		return 0;
+	}
+	s = &conn->stash[conn->nb_stashed];
+	s->buf = malloc(reply->len);
+	if (s->buf == NULL) {
+		vfio_user_msg_release(reply);
+		return -ENOMEM;
+	}
+	memcpy(s->buf, reply->buf, reply->len);
+	s->len = reply->len;
+	msg_move_fds(s->fds, &s->nb_fds, reply);
+	conn->nb_stashed++;
+	return 0;
+}
+
+int vfio_user_poll(struct vfio_user_conn *conn, struct vfio_user_msg *buf)
+{
+	int handled = 0;
+
+	if (conn->error != 0)
+		return -ENOTCONN;
+	for (;;) {
+		struct pollfd pfd = { .fd = conn->fd, .events = POLLIN };
+		int rc = poll(&pfd, 1, 0);
+
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0)
+			return -errno;
+		if (rc == 0)
+			return handled;
+		/* POLLHUP / POLLERR with nothing left to read: recv() sees the
+		 * end of the stream and drops the connection. */
+		rc = vfio_user_recv(conn, buf);
+		if (rc < 0) {
+			if (!vfio_user_conn_is_up(conn))
+				conn->nb_in_flight = 0;
+			return rc == -ETIMEDOUT ? handled : rc;
+		}
+		handled++;
+		if ((vfio_user_msg_header(buf)->flags & VFIO_USER_F_TYPE_MASK) ==
+		    VFIO_USER_F_TYPE_COMMAND)
+			rc = dispatch_command(conn, buf);
+		else
+			rc = stash_reply(conn, buf);
+		if (rc < 0)
+			return rc;
+	}
+}
+
 int vfio_user_wait_reply(struct vfio_user_conn *conn, uint16_t id,
 			 struct vfio_user_msg *reply)
 {
@@ -1022,7 +1083,6 @@ int vfio_user_wait_reply(struct vfio_user_conn *conn, uint16_t id,
 	}
 	for (;;) {
 		const struct vfio_user_header *h;
-		int other;
 
 		rc = vfio_user_recv(conn, reply);
 		if (rc == -ETIMEDOUT) {
@@ -1054,23 +1114,9 @@ int vfio_user_wait_reply(struct vfio_user_conn *conn, uint16_t id,
 			}
 			return reply_status(reply);
 		}
-		other = in_flight_find(conn, h->msg_id);
-		if (other < 0 || conn->nb_stashed == MAX_STASHED) {
-			VU_LOG(WARNING, "vfio-user reply id %u (%s) answers no command in flight: ignored",
-			       h->msg_id, vfio_user_command_name(h->command));
-			vfio_user_msg_release(reply);
-			continue;
-		}
-		struct stashed_reply *s = &conn->stash[conn->nb_stashed];
-		s->buf = malloc(reply->len);
-		if (s->buf == NULL) {
-			vfio_user_msg_release(reply);
-			return -ENOMEM;
-		}
-		memcpy(s->buf, reply->buf, reply->len);
-		s->len = reply->len;
-		msg_move_fds(s->fds, &s->nb_fds, reply);
-		conn->nb_stashed++;
+		rc = stash_reply(conn, reply);
+		if (rc < 0)
+			return rc;
 	}
 }
 

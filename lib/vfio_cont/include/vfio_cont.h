@@ -237,6 +237,16 @@ struct vfio_device_ops {
 	 *  GET/SET/PROBE; @p data is the feature payload (may be NULL). */
 	int (*feature)(struct vfio_device *d, uint32_t flags, void *data,
 		       size_t len);
+	/** Control-plane housekeeping that never blocks: answer what the
+	 *  device's peer sent meanwhile (a vfio-user server's DMA_READ /
+	 *  DMA_WRITE) and notice a peer that went away. Drivers call it from
+	 *  their link update (a control thread), never from the fast path,
+	 *  which touches only mmap()ed BARs and DMA memory and so cannot see a
+	 *  vanished server by itself.
+	 *  @return 0 while the device is reachable; -ENOTCONN once a vfio-user
+	 *  server disconnected or timed out (every later op fails the same
+	 *  way). Kernel devices: always 0. */
+	int (*poll_events)(struct vfio_device *d);
 };
 
 /** A device attached to a container. Backends embed it in their own. */

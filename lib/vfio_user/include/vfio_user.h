@@ -217,6 +217,18 @@ int vfio_user_wait_reply(struct vfio_user_conn *conn, uint16_t id,
 			 struct vfio_user_msg *reply);
 
 /**
+ * Handle what the peer sent without waiting for more: commands go to the
+ * handler (or get an ENOSYS error reply), replies to commands in flight are
+ * kept for their vfio_user_wait_reply(). A peer that closed its end is seen
+ * here: the connection drops. For a control loop that must notice a dead
+ * peer, or answer a server's DMA_READ/DMA_WRITE, while it sends nothing.
+ * @param buf receive buffer (buf/capacity set by the caller), scratch
+ * @return messages handled (>= 0), or -ENOTCONN / -ECONNRESET (peer gone:
+ *         the connection is dropped), or the handler's or recv()'s error
+ */
+int vfio_user_poll(struct vfio_user_conn *conn, struct vfio_user_msg *buf);
+
+/**
  * Answer command @p cmd (header fields taken from it) with @p iov and fds;
  * nothing is sent when the command had NO_REPLY.
  * @return as vfio_user_send().

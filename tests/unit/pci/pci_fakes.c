@@ -316,6 +316,11 @@ static int fake_feature(struct vfio_device *d, uint32_t flags, void *data, size_
 	return -ENOTTY;
 }
 
+static int fake_poll_events(struct vfio_device *d)
+{
+	return fake_of(d)->gone ? -ENOTCONN : 0;
+}
+
 static const struct vfio_device_ops fake_device_ops = {
 	.get_info = fake_get_info,
 	.get_region_info = fake_get_region_info,
@@ -326,6 +331,7 @@ static const struct vfio_device_ops fake_device_ops = {
 	.set_irqs = fake_set_irqs,
 	.reset = fake_reset,
 	.feature = fake_feature,
+	.poll_events = fake_poll_events,
 };
 
 static void put16(uint8_t *p, uint16_t v)

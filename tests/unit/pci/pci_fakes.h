@@ -67,6 +67,7 @@ struct fake_device {
 	uint32_t irq_index, irq_start, irq_count, irq_flags;
 	int irq_fds[64];
 	unsigned reset_calls;
+	bool gone;            /* poll_events reports the peer gone */
 	unsigned region_reads, region_writes, mmaps;
 	bool detached;
 	/* injected failures */
