@@ -173,6 +173,31 @@ static void cap_store(struct pci_cap *caps, unsigned max, unsigned idx,
 	caps[idx].extended = extended;
 }
 
+/* One step of a capability walk: @ptr must leave room for a header before
+ * @end, not point into the header (standard) or below 0x100 (extended), and
+ * not revisit a dword (@seen: one bit per dword), which would be a loop. */
+static int cap_pointer_check(uint8_t *seen, unsigned ptr, size_t end,
+			     const char *name, bool extended)
+{
+	const char *list = extended ? "extended capability list" : "capability list";
+	unsigned start = extended ? PCI_EXT_CAP_START : PCI_STD_CAP_START;
+	unsigned header = extended ? 4 : 2;
+	uint8_t bit = (uint8_t)(1u << (ptr / 4 % 8));
+
+	if (ptr < start || ptr + header > end) {
+		PCI_LOG(ERR, "%s: malformed %s: pointer 0x%02x %s", name, list, ptr,
+			ptr >= start ? "is beyond config space" :
+			extended ? "points below 0x100" : "points into the header");
+		return -EIO;
+	}
+	if (seen[ptr / 32] & bit) {
+		PCI_LOG(ERR, "%s: malformed %s: it loops back to 0x%02x", name, list, ptr);
+		return -EIO;
+	}
+	seen[ptr / 32] |= bit;
+	return 0;
+}
+
 int pci_cap_parse(const uint8_t *cfg, size_t len, const char *name,
 		  struct pci_cap *caps, unsigned max)
 {
@@ -193,18 +218,8 @@ int pci_cap_parse(const uint8_t *cfg, size_t len, const char *name,
 		/* The two low bits of every pointer are reserved. */
 		ptr = cfg[PCI_CAPABILITY_LIST] & ~3u;
 		while (ptr != 0) {
-			if (ptr < PCI_STD_CAP_START || ptr + 2 > std_len) {
-				PCI_LOG(ERR, "%s: malformed capability list: pointer 0x%02x %s",
-					name, ptr, ptr < PCI_STD_CAP_START ?
-					"points into the header" : "is beyond config space");
+			if (cap_pointer_check(seen, ptr, std_len, name, false) < 0)
 				return -EIO;
-			}
-			if (seen[ptr / 32] & (1u << (ptr / 4 % 8))) {
-				PCI_LOG(ERR, "%s: malformed capability list: it loops back to 0x%02x",
-					name, ptr);
-				return -EIO;
-			}
-			seen[ptr / 32] |= (uint8_t)(1u << (ptr / 4 % 8));
 			cap_store(caps, max, count++, (uint16_t)ptr, cfg[ptr], 0, false);
 			ptr = cfg[ptr + PCI_CAP_LIST_NEXT] & ~3u;
 		}
@@ -223,18 +238,8 @@ int pci_cap_parse(const uint8_t *cfg, size_t len, const char *name,
 	while (ptr != 0) {
 		uint32_t header;
 
-		if (ptr < PCI_EXT_CAP_START || ptr + 4 > len) {
-			PCI_LOG(ERR, "%s: malformed extended capability list: pointer 0x%03x %s",
-				name, ptr, ptr < PCI_EXT_CAP_START ?
-				"points below 0x100" : "is beyond config space");
+		if (cap_pointer_check(seen, ptr, len, name, true) < 0)
 			return -EIO;
-		}
-		if (seen[ptr / 32] & (1u << (ptr / 4 % 8))) {
-			PCI_LOG(ERR, "%s: malformed extended capability list: it loops back to 0x%03x",
-				name, ptr);
-			return -EIO;
-		}
-		seen[ptr / 32] |= (uint8_t)(1u << (ptr / 4 % 8));
 		header = get_le32(cfg + ptr);
 		/* Id 0 is a placeholder some devices put at 0x100. */
 		if (PCI_EXT_CAP_ID(header) != 0)

@@ -202,12 +202,15 @@ fail:
 	return ret;
 }
 
-int vfio_legacy_device_open(struct vfio_legacy *lg, const char *bdf,
+int vfio_legacy_device_open(struct vfio_legacy *lg, const char *name, char bdf[13],
 			    struct vfio_group **group, bool *first_group)
 {
 	struct vfio_group *g;
 	int number, fd, ret;
 
+	ret = vfio_pci_device_check(name, bdf);
+	if (ret < 0)
+		return ret;
 	number = vfio_pci_iommu_group(bdf);
 	if (number < 0)
 		return number;

@@ -179,14 +179,11 @@ static int noiommu_device_attach(struct vfio_container *c, const char *name,
 	struct vfio_group *group;
 	bool first_group;
 	char bdf[13];
-	int fd, ret;
+	int fd;
 
 	if (st == NULL || dev == NULL)
 		return -EINVAL;
-	ret = vfio_pci_device_check(name, bdf);
-	if (ret < 0)
-		return ret;
-	fd = vfio_legacy_device_open(&st->lg, bdf, &group, &first_group);
+	fd = vfio_legacy_device_open(&st->lg, name, bdf, &group, &first_group);
 	if (fd < 0)
 		return fd;
 	return vfio_legacy_device_wrap(c, fd, bdf, group, dev);

@@ -162,11 +162,12 @@ struct vfio_legacy {
  * offered. @return 0 or negative errno (logged with what to do). */
 int vfio_legacy_open(struct vfio_legacy *lg, int iommu_type);
 
-/* Add the group of @bdf to the container (opening it, checking viability,
- * setting the IOMMU model on the first group), and open the device.
- * *@first_group tells that the IOMMU model was just set.
+/* Check that @name is a PCI address bound to vfio-pci (its canonical form
+ * into @bdf), add its group to the container (opening it, checking
+ * viability, setting the IOMMU model on the first group), and open the
+ * device. *@first_group tells that the IOMMU model was just set.
  * @return the device fd, or negative errno (logged). */
-int vfio_legacy_device_open(struct vfio_legacy *lg, const char *bdf,
+int vfio_legacy_device_open(struct vfio_legacy *lg, const char *name, char bdf[13],
 			    struct vfio_group **group, bool *first_group);
 
 /* Unset and close every group, close the container. */

@@ -148,10 +148,7 @@ static int type1_device_attach(struct vfio_container *c, const char *name,
 
 	if (st == NULL || dev == NULL)
 		return -EINVAL;
-	ret = vfio_pci_device_check(name, bdf);
-	if (ret < 0)
-		return ret;
-	fd = vfio_legacy_device_open(&st->lg, bdf, &group, &first_group);
+	fd = vfio_legacy_device_open(&st->lg, name, bdf, &group, &first_group);
 	if (fd < 0)
 		return fd;
 	if (first_group) {

@@ -19,6 +19,7 @@
 
 #include "eal.h"
 #include "ethdev.h"
+#include "port_fixture.h"
 
 #define POOL_SIZE 512
 #define TEMPLATE_ETHER_TYPE 0x88B5
@@ -26,80 +27,42 @@
 static struct mempool *pool;
 static uint16_t port_plain, port_copy, port_norx, port_mac;
 
-static uint16_t port_of(const char *name)
-{
-	uint16_t id = ETHDEV_PORT_ID_INVALID;
-
-	if (ethdev_get_port_by_name(name, &id) != 0)
-		fprintf(stderr, "no port %s\n", name);
-	return id;
-}
-
 static int group_setup(void **state)
 {
-	char prefix[64];
-	int ret;
+	static const char *const vdevs[] = {
+		"--vdev=net_null0,size=100", "--vdev=net_null1,copy=1,size=60",
+		"--vdev=net_null2,no-rx=1", "--vdev=net_null3,mac=02:aa:bb:cc:dd:ee", NULL
+	};
 
 	(void)state;
-	snprintf(prefix, sizeof(prefix), "test_net_null_%d", (int)getpid());
-	char *argv[] = { "test_net_null", "--no-huge", "-l", "0", "--file-prefix", prefix,
-			 "--vdev=net_null0,size=100", "--vdev=net_null1,copy=1,size=60",
-			 "--vdev=net_null2,no-rx=1", "--vdev=net_null3,mac=02:aa:bb:cc:dd:ee", NULL };
-	ret = eal_init((int)EAL_DIM(argv) - 1, argv);
-	if (ret < 0) {
-		fprintf(stderr, "eal_init(--no-huge) failed: %s\n", strerror(-ret));
+	if (fixture_eal_init("test_net_null", vdevs) < 0)
 		return -1;
-	}
 	pool = pktmbuf_pool_create("null_pool", POOL_SIZE, 32, 0, MBUF_DEFAULT_BUF_SIZE,
 				   EAL_SOCKET_ID_ANY);
-	port_plain = port_of("net_null0");
-	port_copy = port_of("net_null1");
-	port_norx = port_of("net_null2");
-	port_mac = port_of("net_null3");
+	port_plain = fixture_port_of("net_null0");
+	port_copy = fixture_port_of("net_null1");
+	port_norx = fixture_port_of("net_null2");
+	port_mac = fixture_port_of("net_null3");
 	return pool != NULL && port_mac != ETHDEV_PORT_ID_INVALID ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
-	uint16_t p;
-
 	(void)state;
-	ETHDEV_FOREACH_DEV(p) {
-		ethdev_stop(p);
-		ethdev_close(p);
-	}
-	mempool_free(pool);
-	eal_cleanup();
+	fixture_teardown(pool);
 	return 0;
 }
 
 /* After each test: ports stopped, every mbuf home. */
 static int stop_all_and_check_pool(void **state)
 {
-	uint16_t p;
-
 	(void)state;
-	ETHDEV_FOREACH_DEV(p)
-		ethdev_stop(p);
-	if (!mempool_full(pool)) {
-		fprintf(stderr, "mbufs missing from the pool: %u in use\n", mempool_in_use_count(pool));
-		return -1;
-	}
-	return 0;
+	return fixture_stop_all_check_pool(pool);
 }
 
 static void start_port(uint16_t p, uint16_t nb_rx, uint16_t nb_tx, struct mempool *mp)
 {
-	uint16_t q;
-
-	assert_int_equal(ethdev_stop(p), 0);
-	assert_int_equal(ethdev_configure(p, nb_rx, nb_tx, NULL), 0);
-	for (q = 0; q < nb_rx; q++)
-		assert_int_equal(ethdev_rx_queue_setup(p, q, 0, EAL_SOCKET_ID_ANY, NULL, mp), 0);
-	for (q = 0; q < nb_tx; q++)
-		assert_int_equal(ethdev_tx_queue_setup(p, q, 0, EAL_SOCKET_ID_ANY, NULL), 0);
-	assert_int_equal(ethdev_stats_reset(p), 0);
-	assert_int_equal(ethdev_start(p), 0);
+	fixture_start_port(p, nb_rx, nb_tx, mp);
 }
 
 static uint64_t xstat(uint16_t p, const char *name)
@@ -277,7 +240,7 @@ static void test_nombuf(void **state)
 	(void)state;
 	assert_non_null(small);
 	assert_int_equal(ethdev_vdev_probe("net_null9", "size=64"), 0);
-	p = port_of("net_null9");
+	p = fixture_port_of("net_null9");
 	start_port(p, 1, 1, small);
 	assert_int_equal(ethdev_rx_burst(p, 0, pkts, 32), 32);
 	/* 8 left: the burst of 32 cannot be served. */
@@ -364,7 +327,7 @@ static void test_pool_too_small_for_size(void **state)
 	assert_int_equal(ethdev_close(port_mac), 0);
 	mempool_free(tiny);
 	assert_int_equal(ethdev_vdev_probe("net_null3", "mac=02:aa:bb:cc:dd:ee"), 0);
-	port_mac = port_of("net_null3");
+	port_mac = fixture_port_of("net_null3");
 }
 
 static void test_bad_args_runtime(void **state)
@@ -388,7 +351,7 @@ static void test_stop_close_with_packets_out(void **state)
 
 	(void)state;
 	assert_int_equal(ethdev_vdev_probe("net_null7", "copy=1"), 0);
-	p = port_of("net_null7");
+	p = fixture_port_of("net_null7");
 	start_port(p, 2, 2, pool);
 	assert_int_equal(ethdev_rx_burst(p, 1, pkts, 16), 16);
 	assert_int_equal(ethdev_stop(p), 0);

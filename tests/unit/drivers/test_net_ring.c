@@ -19,6 +19,7 @@
 
 #include "eal.h"
 #include "ethdev.h"
+#include "port_fixture.h"
 #include "net_ring.h"
 
 #define POOL_SIZE 256
@@ -26,77 +27,39 @@
 static struct mempool *pool;
 static uint16_t port_lb, port_small;
 
-static uint16_t port_of(const char *name)
-{
-	uint16_t id = ETHDEV_PORT_ID_INVALID;
-
-	if (ethdev_get_port_by_name(name, &id) != 0)
-		fprintf(stderr, "no port %s\n", name);
-	return id;
-}
-
 static int group_setup(void **state)
 {
-	char prefix[64];
-	int ret;
+	static const char *const vdevs[] = {
+		"--vdev=net_ring0", "--vdev=net_ring1,queues=2,size=16", NULL
+	};
 
 	(void)state;
-	snprintf(prefix, sizeof(prefix), "test_net_ring_%d", (int)getpid());
-	char *argv[] = { "test_net_ring", "--no-huge", "-l", "0", "--file-prefix", prefix,
-			 "--vdev=net_ring0", "--vdev=net_ring1,queues=2,size=16", NULL };
-	ret = eal_init((int)EAL_DIM(argv) - 1, argv);
-	if (ret < 0) {
-		fprintf(stderr, "eal_init(--no-huge) failed: %s\n", strerror(-ret));
+	if (fixture_eal_init("test_net_ring", vdevs) < 0)
 		return -1;
-	}
 	pool = pktmbuf_pool_create("ring_pool", POOL_SIZE, 0, 0, MBUF_DEFAULT_BUF_SIZE,
 				   EAL_SOCKET_ID_ANY);
-	port_lb = port_of("net_ring0");
-	port_small = port_of("net_ring1");
+	port_lb = fixture_port_of("net_ring0");
+	port_small = fixture_port_of("net_ring1");
 	return pool != NULL && port_small != ETHDEV_PORT_ID_INVALID ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
-	uint16_t p;
-
 	(void)state;
-	/* Ports first: stopping a loopback port frees what its ring holds. */
-	ETHDEV_FOREACH_DEV(p) {
-		ethdev_stop(p);
-		ethdev_close(p);
-	}
-	mempool_free(pool);
-	eal_cleanup();
+	fixture_teardown(pool);
 	return 0;
 }
 
+/* After each test: ports stopped, every mbuf home. */
 static int stop_all_and_check_pool(void **state)
 {
-	uint16_t p;
-
 	(void)state;
-	ETHDEV_FOREACH_DEV(p)
-		ethdev_stop(p);
-	if (!mempool_full(pool)) {
-		fprintf(stderr, "mbufs missing from the pool: %u in use\n", mempool_in_use_count(pool));
-		return -1;
-	}
-	return 0;
+	return fixture_stop_all_check_pool(pool);
 }
 
 static void start_port(uint16_t p, uint16_t nb_q)
 {
-	uint16_t q;
-
-	assert_int_equal(ethdev_stop(p), 0);
-	assert_int_equal(ethdev_configure(p, nb_q, nb_q, NULL), 0);
-	for (q = 0; q < nb_q; q++) {
-		assert_int_equal(ethdev_rx_queue_setup(p, q, 0, EAL_SOCKET_ID_ANY, NULL, pool), 0);
-		assert_int_equal(ethdev_tx_queue_setup(p, q, 0, EAL_SOCKET_ID_ANY, NULL), 0);
-	}
-	assert_int_equal(ethdev_stats_reset(p), 0);
-	assert_int_equal(ethdev_start(p), 0);
+	fixture_start_port(p, nb_q, nb_q, pool);
 }
 
 /* @n packets of @len bytes numbered from @first in seqn. */
@@ -254,7 +217,7 @@ static void test_close_frees_rings(void **state)
 
 	(void)state;
 	assert_int_equal(ethdev_vdev_probe("net_ring7", "queues=3"), 0);
-	p = port_of("net_ring7");
+	p = fixture_port_of("net_ring7");
 	snprintf(ring_name, sizeof(ring_name), "net_ring_p%u_q2", p);
 	assert_non_null(ring_lookup(ring_name));
 	start_port(p, 3);
@@ -266,7 +229,7 @@ static void test_close_frees_rings(void **state)
 	assert_true(mempool_full(pool));
 	/* The name can be used again. */
 	assert_int_equal(ethdev_vdev_probe("net_ring7", NULL), 0);
-	assert_int_equal(ethdev_close(port_of("net_ring7")), 0);
+	assert_int_equal(ethdev_close(fixture_port_of("net_ring7")), 0);
 }
 
 static void test_from_rings_pipeline(void **state)
