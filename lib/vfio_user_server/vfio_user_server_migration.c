@@ -354,7 +354,7 @@ static int data_read(struct vus_migration *mig, struct vfio_user_conn *conn,
 	ans.size = (uint32_t)n;
 	{
 		struct iovec iov[2] = { { &ans, sizeof(ans) },
-					{ mig->stream + mig->stream_pos, n } };
+					{ n ? mig->stream + mig->stream_pos : NULL, n } };
 
 		mig->stream_pos += n;
 		return vfio_user_reply(conn, msg, iov, n ? 2 : 1, NULL, 0);

@@ -186,8 +186,8 @@ static size_t save_state(struct vfio_device *dev, uint8_t *stream, size_t chunk)
 	return len;
 }
 
-/* RESUMING, the stream in @p chunk-byte writes, RUNNING. @return the last
- * transition's result. */
+/* RESUMING, the stream in @p chunk-byte writes, STOP (where the device
+ * checks and loads it). @return that last transition's result. */
 static int load_state(struct vfio_device *dev, const uint8_t *stream, size_t len, size_t chunk)
 {
 	uint32_t st;
@@ -200,7 +200,7 @@ static int load_state(struct vfio_device *dev, const uint8_t *stream, size_t len
 
 		assert_int_equal(dev->ops->migration_data_write(dev, stream + off, n), (ssize_t)n);
 	}
-	return dev->ops->migration_set_state(dev, VFIO_CONT_MIG_RUNNING);
+	return dev->ops->migration_set_state(dev, VFIO_CONT_MIG_STOP);
 }
 
 static void test_migrate_running_nic(void **state)
@@ -238,11 +238,15 @@ static void test_migrate_running_nic(void **state)
 	server_start(&b, "mig-b", "1");
 	assert_int_equal(vdrv_attach_same_memory(&db, &da, b.sock), 0);
 	assert_int_equal(load_state(db.dev, stream, len, 50), 0);
+	/* loaded but stopped: still nothing moves */
+	usleep(50 * 1000);
+	tx_in_flight = (uint16_t)vdrv_tx_in_flight(&da);
+	assert_int_equal(tx_in_flight, 3);
+	assert_int_equal(vdrv_rx_pending(&da), rx_pending);
+	assert_int_equal(db.dev->ops->migration_set_state(db.dev, VFIO_CONT_MIG_RUNNING), 0);
 	vdrv_take_over(&db, &da);
 
 	/* B completes what was in flight, and traffic goes on in order */
-	tx_in_flight = (uint16_t)vdrv_tx_in_flight(&db);
-	assert_int_equal(tx_in_flight, 3);
 	assert_int_equal(vdrv_tx_wait(&db, 3000), 0);
 	receive_in_order(&db, 40, &next_seq);
 	transmit(&db, 8, 2, true);
@@ -281,6 +285,7 @@ static void test_refused_stream(void **state)
 
 	assert_int_equal(vdrv_attach_same_memory(&db, &da, b.sock), 0);
 	assert_int_equal(load_state(db.dev, stream, len, 4096), -EINVAL);
+	assert_int_equal(db.dev->ops->migration_set_state(db.dev, VFIO_CONT_MIG_RUNNING), -EINVAL);
 	assert_int_equal(db.dev->ops->migration_get_state(db.dev, &st), 0);
 	assert_int_equal(st, VFIO_CONT_MIG_ERROR);
 	/* a stream altered on its way is refused too (after a reset) */

@@ -171,7 +171,8 @@ static int raw_feature(struct raw *r, uint32_t flags, const void *data, size_t l
 
 	f->argsz = (uint32_t)(sizeof(*f) + 8);
 	f->flags = flags;
-	memcpy(f->data, data, len);
+	if (len > 0)
+		memcpy(f->data, data, len);
 	return raw_request(r, VFIO_USER_DEVICE_FEATURE, buf, sizeof(*f) + len);
 }
 
