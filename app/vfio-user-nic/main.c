@@ -83,7 +83,10 @@ static void usage(FILE *f)
 		"  --pcap-out FILE   record what the NICs transmit%s\n"
 		"  --tap NAME        connect NIC 0 to TAP device NAME\n"
 		"  --help            this text\n"
-		"SIGINT/SIGTERM stop it cleanly (sockets removed, statistics printed).\n",
+		"SIGINT/SIGTERM stop it cleanly (sockets removed, statistics printed).\n"
+		"Each NIC can be migrated: its client moves the state (registers, rings,\n"
+		"generator and sink counters) to a freshly started vfio-user-nic with the\n"
+		"same --queues (doc/migration.md).\n",
 		MAX_NICS, VNET_MAX_QUEUE_PAIRS,
 #ifdef HAVE_PCAP
 		"", ""
