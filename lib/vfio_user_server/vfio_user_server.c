@@ -281,6 +281,13 @@ static int dma_copy(struct vus_server *srv, uint64_t iova, void *buf, size_t len
 		return 0;
 	if (srv->conn == NULL)
 		return -ENOTCONN;
+	if (unlikely(!vus_migration_state_is_running(srv->mig.state))) {
+		/* A model bug: a stopped device must leave client memory alone
+		 * (the source's memory is being handed to another device). */
+		VUS_LOG(ERR, srv, "DMA %s of %zu bytes at %#llx while the device is stopped for migration: refused",
+			is_write ? "write" : "read", len, (unsigned long long)iova);
+		return -EBUSY;
+	}
 	m = find_mapping(srv, iova, len);
 	if (m == NULL)
 		return -EFAULT;

@@ -298,14 +298,15 @@ void *vus_dma_translate(struct vus_server *srv, uint64_t iova, size_t len,
  * mapping when there is one, otherwise with DMA_READ messages (blocks until
  * the client answers, at most one second).
  * @return 0, -EFAULT (no mapping covers the range, or the client refused),
- *         -ENOTCONN (no client)
+ *         -ENOTCONN (no client), -EBUSY (the device is stopped for
+ *         migration: see vus_migration_state())
  */
 int vus_dma_read(struct vus_server *srv, uint64_t iova, void *buf, size_t len);
 
 /**
  * Copy @p buf into client memory at @p iova (mapping or DMA_WRITE messages)
  * and mark the pages dirty while logging is on.
- * @return 0, -EFAULT, -ENOTCONN
+ * @return 0, -EFAULT, -ENOTCONN, -EBUSY (stopped for migration)
  */
 int vus_dma_write(struct vus_server *srv, uint64_t iova, const void *buf,
 		  size_t len);

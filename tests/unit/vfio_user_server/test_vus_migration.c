@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -611,6 +612,55 @@ static void test_client_ops(void **state)
 	server_stop(dst);
 }
 
+/* The server refuses DMA of a stopped device (a model bug caught). The
+ * test thread polls the server itself here, so it may call vus_dma_*(). */
+static void test_no_dma_while_stopped(void **state)
+{
+	struct server *s = server_start("dma", true);
+	struct vfio_user_dma_map map = { .argsz = sizeof(map),
+		.flags = VFIO_USER_DMA_MAP_F_READ | VFIO_USER_DMA_MAP_F_WRITE,
+		.offset = 0, .address = 0x10000, .size = 4096 };
+	struct vfio_user_feature_mig_state st = { .device_state = VUS_MIGRATION_STOP,
+						  .data_fd = -1 };
+	uint8_t fbuf[sizeof(struct vfio_user_device_feature) + sizeof(st)];
+	struct vfio_user_device_feature *f = (void *)fbuf;
+	struct vfio_user_msg reply;
+	uint32_t word = 0x12345678;
+	int memfd = memfd_create("dma", MFD_CLOEXEC);
+	struct raw r;
+	uint16_t id;
+
+	(void)state;
+	assert_true(memfd >= 0);
+	assert_int_equal(ftruncate(memfd, 4096), 0);
+	raw_open(&r, s);
+	assert_int_equal(vfio_user_request(r.conn, VFIO_USER_DMA_MAP, 0, &map, sizeof(map),
+					   &memfd, 1, &id), 0);
+	reply = (struct vfio_user_msg){ .buf = r.reply, .capacity = sizeof(r.reply) };
+	assert_int_equal(vfio_user_wait_reply(r.conn, id, &reply), 0);
+	vfio_user_msg_release(&reply);
+	s->stop = 1;
+	pthread_join(s->thread, NULL);
+
+	assert_int_equal(vus_dma_write(s->srv, 0x10000, &word, 4), 0);
+	f->argsz = sizeof(fbuf);
+	f->flags = VFIO_USER_DEVICE_FEATURE_SET | VFIO_USER_FEATURE_MIG_DEVICE_STATE;
+	memcpy(f->data, &st, sizeof(st));
+	assert_int_equal(vfio_user_request(r.conn, VFIO_USER_DEVICE_FEATURE, 0, fbuf, sizeof(fbuf),
+					   NULL, 0, &id), 0);
+	assert_true(vus_server_poll(s->srv, 1000) > 0);
+	reply = (struct vfio_user_msg){ .buf = r.reply, .capacity = sizeof(r.reply) };
+	assert_int_equal(vfio_user_wait_reply(r.conn, id, &reply), 0);
+	vfio_user_msg_release(&reply);
+	assert_int_equal(vus_migration_state(s->srv), VUS_MIGRATION_STOP);
+	assert_int_equal(vus_dma_write(s->srv, 0x10000, &word, 4), -EBUSY);
+	assert_int_equal(vus_dma_read(s->srv, 0x10000, &word, 4), -EBUSY);
+	vfio_user_conn_close(r.conn);
+	vus_server_destroy(s->srv);
+	free(s);
+	close(memfd);
+}
+
 static void test_bad_description(void **state)
 {
 	static const struct vus_migration_callbacks no_load = {
@@ -634,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_resume_checks),
 		cmocka_unit_test(test_no_migration),
 		cmocka_unit_test(test_client_ops),
+		cmocka_unit_test(test_no_dma_while_stopped),
 		cmocka_unit_test(test_bad_description),
 	};
 
