@@ -699,13 +699,37 @@ static int dev_poll_events(struct vfio_device *d)
 
 /* ---- migration (spec "VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE", "MIG_DATA_*") */
 
+/* A GET of the migration features carries no data; argsz says how much
+ * reply fits (spec "VFIO_USER_DEVICE_FEATURE"). */
+static int feature_get(struct user_container *uc, const char *what, uint32_t feature,
+		       void *out, size_t out_len)
+{
+	struct vfio_user_device_feature f = { .argsz = (uint32_t)(sizeof(f) + out_len),
+		.flags = VFIO_USER_DEVICE_FEATURE_GET | feature };
+	struct iovec iov = { &f, sizeof(f) };
+	const uint8_t *p;
+	size_t got;
+	int rc = transact(uc, what, VFIO_USER_DEVICE_FEATURE, 0, &iov, 1, NULL, 0);
+
+	if (rc < 0)
+		return rc;
+	vfio_user_msg_release(&uc->rx);
+	p = vfio_user_msg_payload(&uc->rx, &got);
+	if (got < sizeof(f) + out_len) {
+		VFIO_LOG(ERR, "vfio-user %s reply has %zu bytes, %zu expected", what, got,
+			 sizeof(f) + out_len);
+		return -EPROTO;
+	}
+	memcpy(out, p + sizeof(f), out_len);
+	return 0;
+}
+
 static int dev_migration_get_flags(struct vfio_device *d, uint64_t *flags)
 {
 	struct user_container *uc = ud_of(d)->uc;
 	struct vfio_user_feature_migration m = { 0 };
-	int rc = feature_request(uc, "DEVICE_FEATURE MIGRATION",
-				 VFIO_USER_DEVICE_FEATURE_GET | VFIO_USER_FEATURE_MIGRATION,
-				 &m, sizeof(m), &m, sizeof(m));
+	int rc = feature_get(uc, "DEVICE_FEATURE MIGRATION", VFIO_USER_FEATURE_MIGRATION,
+			     &m, sizeof(m));
 
 	if (rc == -ENOTSUP || rc == -ENOSYS || rc == -EOPNOTSUPP) {
 		VFIO_LOG(ERR, "the vfio-user server of %s does not support migration: run a server whose device model can save and load its state",
@@ -722,9 +746,8 @@ static int dev_migration_get_state(struct vfio_device *d, uint32_t *state)
 {
 	struct user_container *uc = ud_of(d)->uc;
 	struct vfio_user_feature_mig_state st = { .data_fd = -1 };
-	int rc = feature_request(uc, "DEVICE_FEATURE MIG_DEVICE_STATE GET",
-				 VFIO_USER_DEVICE_FEATURE_GET | VFIO_USER_FEATURE_MIG_DEVICE_STATE,
-				 &st, sizeof(st), &st, sizeof(st));
+	int rc = feature_get(uc, "DEVICE_FEATURE MIG_DEVICE_STATE GET",
+			     VFIO_USER_FEATURE_MIG_DEVICE_STATE, &st, sizeof(st));
 
 	if (rc < 0)
 		return rc == -ENOSYS || rc == -EOPNOTSUPP ? -ENOTSUP : rc;

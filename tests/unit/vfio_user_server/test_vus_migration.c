@@ -270,6 +270,13 @@ static void test_feature_and_invalid_states(void **state)
 				     &flags, 8), -EINVAL);
 	assert_int_equal(raw_feature(&r, VFIO_USER_DEVICE_FEATURE_SET | VFIO_USER_DEVICE_FEATURE_GET |
 				     VFIO_USER_FEATURE_MIG_DEVICE_STATE, &flags, 8), -EINVAL);
+	/* a GET whose argsz leaves no room for the answer */
+	{
+		struct vfio_user_device_feature f = { .argsz = sizeof(f),
+			.flags = VFIO_USER_DEVICE_FEATURE_GET | VFIO_USER_FEATURE_MIG_DEVICE_STATE };
+
+		assert_int_equal(raw_request(&r, VFIO_USER_DEVICE_FEATURE, &f, sizeof(f)), -EINVAL);
+	}
 	/* SET without its data */
 	assert_int_equal(raw_feature(&r, VFIO_USER_DEVICE_FEATURE_SET |
 				     VFIO_USER_FEATURE_MIG_DEVICE_STATE, NULL, 0), -EINVAL);
