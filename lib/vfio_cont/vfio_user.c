@@ -768,9 +768,14 @@ static int dev_migration_set_state(struct vfio_device *d, uint32_t state)
 				 VFIO_USER_DEVICE_FEATURE_SET | VFIO_USER_FEATURE_MIG_DEVICE_STATE,
 				 &st, sizeof(st), NULL, 0);
 
+	static const char *const names[VFIO_USER_MIG_STATE_COUNT] = {
+		"ERROR", "STOP", "RUNNING", "STOP_COPY", "RESUMING", "RUNNING_P2P",
+		"PRE_COPY", "PRE_COPY_P2P" };
+
 	if (rc < 0)
-		VFIO_LOG(ERR, "vfio-user server of %s refused migration state %u: %s (its log says why)",
-			 d->name, state, strerror(-rc));
+		VFIO_LOG(ERR, "vfio-user server refused migration state %s (%u): %s; the server's log says why (a stream it refused shows here, when leaving RESUMING)",
+			 state < VFIO_USER_MIG_STATE_COUNT ? names[state] : "unknown", state,
+			 strerror(-rc));
 	return rc == -ENOSYS || rc == -EOPNOTSUPP ? -ENOTSUP : rc;
 }
 

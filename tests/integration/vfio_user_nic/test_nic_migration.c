@@ -47,6 +47,20 @@ struct server {
 	char log[128];
 };
 
+static bool log_says(const char *path, const char *needle)
+{
+	char buf[4096];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, needle) != NULL;
+}
+
 static void server_start(struct server *s, const char *name, const char *queues)
 {
 	struct timespec pause = { 0, 5 * 1000 * 1000 };
@@ -67,8 +81,11 @@ static void server_start(struct server *s, const char *name, const char *queues)
 		      "--queues", queues, (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 1000 && stat(s->sock, &st) != 0; i++)
+	/* Listening once it says so (the socket file appears at bind(), a
+	 * moment before listen()). */
+	for (int i = 0; i < 1000 && !log_says(s->log, "serving virtio-net on"); i++)
 		nanosleep(&pause, NULL);
+	assert_true(log_says(s->log, "serving virtio-net on"));
 	assert_int_equal(stat(s->sock, &st), 0);
 }
 
