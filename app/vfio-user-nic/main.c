@@ -83,7 +83,10 @@ static void usage(FILE *f)
 		"  --pcap-out FILE   record what the NICs transmit%s\n"
 		"  --tap NAME        connect NIC 0 to TAP device NAME\n"
 		"  --help            this text\n"
-		"SIGINT/SIGTERM stop it cleanly (sockets removed, statistics printed).\n",
+		"SIGINT/SIGTERM stop it cleanly (sockets removed, statistics printed).\n"
+		"Each NIC can be migrated: its client moves the state (registers, rings,\n"
+		"generator and sink counters) to a freshly started vfio-user-nic with the\n"
+		"same --queues (doc/migration.md).\n",
 		MAX_NICS, VNET_MAX_QUEUE_PAIRS,
 #ifdef HAVE_PCAP
 		"", ""
@@ -231,6 +234,58 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Backend state that migrates with a NIC, so that a driver moved to another
+ * server process sees the generator's sequence numbers continue and the
+ * sink goes on counting where it was: version u32, then gen_seq, sink_next,
+ * sink_ok, sink_bad, sink_lost, sink_reordered (u64 each).
+ */
+#define NIC_MIG_VERSION 1u
+#define NIC_MIG_SIZE (4 + 6 * 8)
+
+static size_t nic_backend_save(void *arg, uint8_t *buf, size_t cap)
+{
+	const struct nic *n = arg;
+	uint32_t version = NIC_MIG_VERSION;
+	const uint64_t v[6] = { n->gen_seq, n->sink_next, n->sink_ok, n->sink_bad,
+				n->sink_lost, n->sink_reordered };
+
+	if (cap < NIC_MIG_SIZE)
+		return 0;
+	memcpy(buf, &version, 4);
+	memcpy(buf + 4, v, sizeof(v));
+	return NIC_MIG_SIZE;
+}
+
+static int nic_backend_load(void *arg, const uint8_t *buf, size_t len)
+{
+	struct nic *n = arg;
+	uint32_t version;
+	uint64_t v[6];
+
+	if (len != NIC_MIG_SIZE) {
+		fprintf(stderr, "vfio-user-nic: %s: migrated backend state is %zu bytes, %d expected: source and destination must run the same vfio-user-nic\n",
+			n->name, len, NIC_MIG_SIZE);
+		return -EINVAL;
+	}
+	memcpy(&version, buf, 4);
+	if (version != NIC_MIG_VERSION) {
+		fprintf(stderr, "vfio-user-nic: %s: migrated backend state version %u, this program reads %u\n",
+			n->name, version, NIC_MIG_VERSION);
+		return -EINVAL;
+	}
+	memcpy(v, buf + 4, sizeof(v));
+	n->gen_seq = v[0];
+	n->sink_next = v[1];
+	n->sink_ok = v[2];
+	n->sink_bad = v[3];
+	n->sink_lost = v[4];
+	n->sink_reordered = v[5];
+	/* --rate: the generator's clock goes on as if it had started here. */
+	n->gen_start_ns = opt.rate ? now_ns() - n->gen_seq * 1000000000ull / opt.rate : 0;
+	return 0;
 }
 
 /* Frames the generator may send now under --rate. */
@@ -384,6 +439,8 @@ static int setup(void)
 			.queue_pairs = opt.queue_pairs,
 			.tx = nic_tx,
 			.tx_arg = n,
+			.backend_save = nic_backend_save,
+			.backend_load = nic_backend_load,
 		};
 
 		n->idx = i;

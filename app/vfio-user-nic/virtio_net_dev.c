@@ -67,6 +67,9 @@ struct vnet_dev {
 	uint16_t active_pairs;
 	struct vnet_vq vq[VNET_MAX_QUEUES];
 	uint32_t rx_rr;
+	uint16_t link_status;    /* device config "status" (VIRTIO_NET_S_*) */
+	/* Migration state is RUNNING or PRE_COPY: the device may do DMA. */
+	bool mig_running;
 
 	/* BAR0 backing for the client's mmap() of the notify area: a
 	 * notification is then a plain store, not a REGION_WRITE round trip.
@@ -371,7 +374,7 @@ static void process_ctrl(struct vnet_dev *dev, unsigned q)
 
 bool vnet_dev_running(const struct vnet_dev *dev)
 {
-	return dev->srv != NULL && (dev->status & VIRTIO_STATUS_DRIVER_OK) &&
+	return dev->srv != NULL && dev->mig_running && (dev->status & VIRTIO_STATUS_DRIVER_OK) &&
 	       !(dev->status & VIRTIO_STATUS_NEEDS_RESET) &&
 	       (vus_server_config_space(dev->srv)[0x04] & 0x04);
 }
@@ -626,7 +629,7 @@ static int bar0_access(void *priv, uint64_t off, void *buf, size_t count, bool i
 	if (off < VNET_NOTIFY_OFF) {
 		uint8_t cfg[16] = { 0 };
 		uint64_t o = off - VNET_DEVCFG_OFF;
-		uint16_t link = VIRTIO_NET_S_LINK_UP, pairs = (uint16_t)dev->p.queue_pairs;
+		uint16_t link = dev->link_status, pairs = (uint16_t)dev->p.queue_pairs;
 
 		memcpy(cfg, dev->p.mac, 6);
 		memcpy(cfg + 6, &link, 2);
@@ -657,6 +660,245 @@ static int bar1_access(void *priv, uint64_t off, void *buf, size_t count, bool i
 		memcpy(buf, dev->msix + off, count);
 	return 0;
 }
+
+/* ---------- migration ---------- */
+
+/*
+ * Stream of the model (the server frames it with the config space):
+ *   header: magic u32, version u16, header bytes u16, total bytes u32,
+ *           queues u16, bytes per queue u16, backend bytes u32
+ *   device: mac[6], link u16, device/driver features u64, dfselect,
+ *           gfselect u32, msix_config u16, status u8, isr u8,
+ *           queue_select u16, active_pairs u16, rx_rr u32
+ *   queues: size u16, msix u16, enabled u8, desc/avail/used u64,
+ *           last_avail u16, used_idx u16
+ *   MSI-X table and PBA (BAR1), backend state.
+ * Little-endian; every field is read with a bounds check.
+ */
+#define VNET_MIG_MAGIC 0x54454e56u /* "VNET" */
+#define VNET_MIG_VERSION 1
+#define VNET_MIG_HEADER_SIZE 20
+#define VNET_MIG_QUEUE_SIZE 33
+#define VNET_MIG_DEVICE_SIZE 44
+#define VNET_MIG_MAX (VNET_MIG_HEADER_SIZE + VNET_MIG_DEVICE_SIZE + \
+		      VNET_MAX_QUEUES * VNET_MIG_QUEUE_SIZE + VNET_BAR1_SIZE + \
+		      VNET_BACKEND_STATE_MAX)
+
+struct mig_cursor {
+	uint8_t *p;
+	size_t len, pos;
+	bool short_read;
+};
+
+static void mig_put(struct mig_cursor *c, const void *v, size_t n)
+{
+	if (n > c->len - c->pos) {
+		c->short_read = true;
+		return;
+	}
+	memcpy(c->p + c->pos, v, n);
+	c->pos += n;
+}
+
+static void mig_get(struct mig_cursor *c, void *v, size_t n)
+{
+	if (c->short_read || n > c->len - c->pos) {
+		c->short_read = true;
+		memset(v, 0, n);
+		return;
+	}
+	memcpy(v, c->p + c->pos, n);
+	c->pos += n;
+}
+
+#define MIG_PUT(c, v) mig_put((c), &(v), sizeof(v))
+#define MIG_GET(c, v) mig_get((c), &(v), sizeof(v))
+
+static int mig_state_change(void *priv, enum vus_migration_state state)
+{
+	struct vnet_dev *dev = priv;
+
+	dev->mig_running = vus_migration_state_is_running(state);
+	return 0;
+}
+
+static ssize_t mig_save(void *priv, void *buf, size_t cap)
+{
+	struct vnet_dev *dev = priv;
+	struct mig_cursor c = { .p = buf, .len = cap };
+	uint8_t backend[VNET_BACKEND_STATE_MAX];
+	uint32_t magic = VNET_MIG_MAGIC, total, backend_len = 0;
+	uint16_t version = VNET_MIG_VERSION, hsize = VNET_MIG_HEADER_SIZE;
+	uint16_t qsize = VNET_MIG_QUEUE_SIZE;
+
+	if (dev->p.backend_save != NULL)
+		backend_len = (uint32_t)EAL_MIN(dev->p.backend_save(dev->p.tx_arg, backend,
+								      sizeof(backend)),
+						sizeof(backend));
+	total = VNET_MIG_HEADER_SIZE + VNET_MIG_DEVICE_SIZE +
+		dev->num_queues * VNET_MIG_QUEUE_SIZE + VNET_BAR1_SIZE + backend_len;
+	MIG_PUT(&c, magic);
+	MIG_PUT(&c, version);
+	MIG_PUT(&c, hsize);
+	MIG_PUT(&c, total);
+	MIG_PUT(&c, dev->num_queues);
+	MIG_PUT(&c, qsize);
+	MIG_PUT(&c, backend_len);
+	mig_put(&c, dev->p.mac, 6);
+	MIG_PUT(&c, dev->link_status);
+	MIG_PUT(&c, dev->device_features);
+	MIG_PUT(&c, dev->driver_features);
+	MIG_PUT(&c, dev->dfselect);
+	MIG_PUT(&c, dev->gfselect);
+	MIG_PUT(&c, dev->msix_config);
+	MIG_PUT(&c, dev->status);
+	MIG_PUT(&c, dev->isr);
+	MIG_PUT(&c, dev->queue_select);
+	MIG_PUT(&c, dev->active_pairs);
+	MIG_PUT(&c, dev->rx_rr);
+	for (unsigned q = 0; q < dev->num_queues; q++) {
+		const struct vnet_vq *vq = &dev->vq[q];
+		uint8_t enabled = vq->enabled;
+
+		MIG_PUT(&c, vq->size);
+		MIG_PUT(&c, vq->msix_vector);
+		MIG_PUT(&c, enabled);
+		MIG_PUT(&c, vq->desc_iova);
+		MIG_PUT(&c, vq->avail_iova);
+		MIG_PUT(&c, vq->used_iova);
+		MIG_PUT(&c, vq->last_avail);
+		MIG_PUT(&c, vq->used_idx);
+	}
+	mig_put(&c, dev->msix, VNET_BAR1_SIZE);
+	mig_put(&c, backend, backend_len);
+	if (c.short_read || c.pos != total) {
+		EAL_LOG(vnet_logtype, ERR, "%s: migration: %zu-byte buffer too small for the %u-byte state",
+			dev->p.name, cap, total);
+		return -EOVERFLOW;
+	}
+	EAL_LOG(vnet_logtype, INFO, "%s: migration: state saved (%u bytes, %u queues)",
+		dev->p.name, total, dev->num_queues);
+	return (ssize_t)total;
+}
+
+#define MIG_REFUSE(dev, ...) \
+	do { \
+		EAL_LOG(vnet_logtype, ERR, "migration stream refused by " __VA_ARGS__); \
+		free(t); \
+		return -EINVAL; \
+	} while (0)
+
+static int mig_load(void *priv, const void *buf, size_t len)
+{
+	struct vnet_dev *dev = priv;
+	struct mig_cursor c = { .p = (uint8_t *)(uintptr_t)buf, .len = len };
+	uint32_t magic, total, backend_len;
+	uint16_t version, hsize, nq, qsize;
+	const uint8_t *backend;
+	struct vnet_dev *t = malloc(sizeof(*t)); /* parsed here, committed at the end */
+	const char *name = dev->p.name;
+	int rc;
+
+	if (t == NULL)
+		return -ENOMEM;
+	*t = *dev;
+	MIG_GET(&c, magic);
+	MIG_GET(&c, version);
+	MIG_GET(&c, hsize);
+	MIG_GET(&c, total);
+	MIG_GET(&c, nq);
+	MIG_GET(&c, qsize);
+	MIG_GET(&c, backend_len);
+	if (c.short_read)
+		MIG_REFUSE(dev, "%s: %zu bytes, shorter than its header", name, len);
+	if (magic != VNET_MIG_MAGIC)
+		MIG_REFUSE(dev, "%s: magic %#x is not a virtio-net model state (%#x)", name, magic,
+			   VNET_MIG_MAGIC);
+	if (version != VNET_MIG_VERSION || hsize != VNET_MIG_HEADER_SIZE ||
+	    qsize != VNET_MIG_QUEUE_SIZE)
+		MIG_REFUSE(dev, "%s: format version %u (header %u, queue %u bytes); this model reads version %u",
+			   name, version, hsize, qsize, VNET_MIG_VERSION);
+	if (nq != dev->num_queues)
+		MIG_REFUSE(dev, "%s: the source had %u queues, this NIC has %u: start it with --queues %u",
+			   name, nq, dev->num_queues, (nq - 1) / 2);
+	if (backend_len > VNET_BACKEND_STATE_MAX ||
+	    total != VNET_MIG_HEADER_SIZE + VNET_MIG_DEVICE_SIZE + nq * VNET_MIG_QUEUE_SIZE +
+		     VNET_BAR1_SIZE + backend_len || total != len)
+		MIG_REFUSE(dev, "%s: %zu bytes where the header announces %u (backend %u bytes): truncated or corrupt",
+			   name, len, total, backend_len);
+	mig_get(&c, t->p.mac, 6);
+	MIG_GET(&c, t->link_status);
+	MIG_GET(&c, t->device_features);
+	MIG_GET(&c, t->driver_features);
+	MIG_GET(&c, t->dfselect);
+	MIG_GET(&c, t->gfselect);
+	MIG_GET(&c, t->msix_config);
+	MIG_GET(&c, t->status);
+	MIG_GET(&c, t->isr);
+	MIG_GET(&c, t->queue_select);
+	MIG_GET(&c, t->active_pairs);
+	MIG_GET(&c, t->rx_rr);
+	if (t->device_features != dev->device_features ||
+	    (t->driver_features & ~dev->device_features))
+		MIG_REFUSE(dev, "%s: features %#llx/%#llx do not match this device's %#llx",
+			   name, (unsigned long long)t->device_features,
+			   (unsigned long long)t->driver_features,
+			   (unsigned long long)dev->device_features);
+	if (t->active_pairs < 1 || t->active_pairs > dev->p.queue_pairs ||
+	    (t->msix_config != VIRTIO_NO_VECTOR && t->msix_config > dev->num_queues) ||
+	    (t->link_status & ~VIRTIO_NET_S_LINK_UP))
+		MIG_REFUSE(dev, "%s: device registers out of range (pairs %u, config vector %u, link %#x)",
+			   name, t->active_pairs, t->msix_config, t->link_status);
+	for (unsigned q = 0; q < nq; q++) {
+		struct vnet_vq *vq = &t->vq[q];
+		uint8_t enabled;
+
+		MIG_GET(&c, vq->size);
+		MIG_GET(&c, vq->msix_vector);
+		MIG_GET(&c, enabled);
+		MIG_GET(&c, vq->desc_iova);
+		MIG_GET(&c, vq->avail_iova);
+		MIG_GET(&c, vq->used_iova);
+		MIG_GET(&c, vq->last_avail);
+		MIG_GET(&c, vq->used_idx);
+		if (vq->size < 1 || vq->size > VNET_QUEUE_SIZE_MAX || enabled > 1 ||
+		    (vq->msix_vector != VIRTIO_NO_VECTOR && vq->msix_vector > dev->num_queues))
+			MIG_REFUSE(dev, "%s: queue %u size %u, enable %u, vector %u out of range",
+				   name, q, vq->size, enabled, vq->msix_vector);
+		vq->enabled = enabled;
+		/* Rings are translated again in this server's DMA mappings. */
+		vq->ready = false;
+		vq->desc = NULL;
+		vq->avail = vq->used = NULL;
+	}
+	mig_get(&c, t->msix, VNET_BAR1_SIZE);
+	backend = (const uint8_t *)buf + c.pos;
+	if (c.short_read || c.pos + backend_len != len)
+		MIG_REFUSE(dev, "%s: truncated at byte %zu of %zu", name, c.pos, len);
+	if (dev->p.backend_load != NULL) {
+		rc = dev->p.backend_load(dev->p.tx_arg, backend, backend_len);
+		if (rc < 0) {
+			EAL_LOG(vnet_logtype, ERR, "%s: migration stream refused: the packet backend's state: %s",
+				name, strerror(-rc));
+			free(t);
+			return rc;
+		}
+	}
+	t->mig_running = dev->mig_running;
+	t->st = dev->st;
+	memcpy(dev, t, offsetof(struct vnet_dev, frame));
+	free(t);
+	EAL_LOG(vnet_logtype, INFO, "%s: migration: state loaded (status %#x, %u queues)",
+		name, dev->status, nq);
+	return 0;
+}
+
+static const struct vus_migration_callbacks vnet_migration = {
+	.state_change = mig_state_change,
+	.save = mig_save,
+	.load = mig_load,
+	.max_state_size = VNET_MIG_MAX,
+};
 
 /* ---------- life cycle ---------- */
 
@@ -695,6 +937,8 @@ struct vnet_dev *vnet_dev_create(const struct vnet_params *p)
 			       (1ull << VIRTIO_NET_F_CTRL_VQ) | (1ull << VIRTIO_NET_F_MQ);
 	build_config(dev);
 	device_reset(dev);
+	dev->link_status = VIRTIO_NET_S_LINK_UP;
+	dev->mig_running = true;
 
 	dev->info.name = dev->p.name;
 	dev->info.priv = dev;
@@ -717,6 +961,7 @@ struct vnet_dev *vnet_dev_create(const struct vnet_params *p)
 	dev->info.irq_count[VUS_PCI_MSIX_IRQ] = (uint32_t)dev->num_queues + 1;
 	dev->info.reset = reset_cb;
 	dev->info.dma_unmap = dma_unmap_cb;
+	dev->info.migration = &vnet_migration;
 	return dev;
 }
 

@@ -11,9 +11,14 @@
  * to the notify area are accepted), so it runs from the same loop as the
  * server and needs no lock.
  *
- * Migration: the whole device state is struct vnet_dev's register file and
- * per-queue indexes; save/load will serialise exactly that once the server
- * grows the migration state machine.
+ * Migration (vus_device_info::migration): the model saves its register
+ * file, every queue's configuration and ring indexes, the MSI-X table, MAC
+ * and link status, and the packet backend's own state (vnet_params
+ * backend_save/backend_load), in a versioned stream with a magic and
+ * lengths that load checks field by field. The server adds the PCI config
+ * space. A fresh server accepts RESUMING: no option is needed to receive.
+ * Outside RUNNING the model touches no client memory: vnet_dev_running()
+ * is false, which stops the poll loop, the RX path and the generator.
  */
 #ifndef UPDK_VIRTIO_NET_DEV_H
 #define UPDK_VIRTIO_NET_DEV_H
@@ -82,12 +87,21 @@ struct vnet_dev;
 /* Where transmitted frames go: called once per frame (frame without hdr). */
 typedef void (*vnet_tx_fn)(void *arg, const uint8_t *frame, size_t len);
 
+/* Most bytes of backend state a migration stream carries. */
+#define VNET_BACKEND_STATE_MAX 256
+
 struct vnet_params {
 	const char *name;
 	uint8_t mac[6];
 	unsigned queue_pairs;      /* 1..VNET_MAX_QUEUE_PAIRS */
 	vnet_tx_fn tx;
 	void *tx_arg;
+	/* Packet backend state that migrates with the device (both NULL:
+	 * none). save writes at most @p cap (VNET_BACKEND_STATE_MAX) bytes
+	 * and returns how many; load checks what it gets and returns 0 or a
+	 * negative errno (the migration is then refused). arg is tx_arg. */
+	size_t (*backend_save)(void *arg, uint8_t *buf, size_t cap);
+	int (*backend_load)(void *arg, const uint8_t *buf, size_t len);
 };
 
 struct vnet_stats {

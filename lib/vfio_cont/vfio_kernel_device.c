@@ -388,6 +388,11 @@ const struct vfio_device_ops vfio_kernel_device_ops = {
 	.reset = kernel_reset,
 	.feature = kernel_feature,
 	.poll_events = kernel_poll_events,
+	.migration_get_flags = vfio_kernel_migration_get_flags,
+	.migration_get_state = vfio_kernel_migration_get_state,
+	.migration_set_state = vfio_kernel_migration_set_state,
+	.migration_data_read = vfio_kernel_migration_data_read,
+	.migration_data_write = vfio_kernel_migration_data_write,
 };
 
 int vfio_kernel_device_create(struct vfio_container *c, int fd, const char *bdf,
@@ -402,6 +407,7 @@ int vfio_kernel_device_create(struct vfio_container *c, int fd, const char *bdf,
 		return -ENOMEM;
 	}
 	kd->fd = fd;
+	kd->mig_data_fd = -1;
 	kd->dev.ops = &vfio_kernel_device_ops;
 	kd->dev.container = c;
 	snprintf(kd->dev.name, sizeof(kd->dev.name), "%s", bdf);
@@ -424,6 +430,8 @@ void vfio_kernel_device_free(struct vfio_kernel_device *kd)
 		return;
 	/* Releasing the fd makes the kernel disable the device's interrupts
 	 * and reset it (when it can), so no DMA outlives the detach. */
+	if (kd->mig_data_fd >= 0)
+		close(kd->mig_data_fd);
 	close(kd->fd);
 	free(kd);
 }

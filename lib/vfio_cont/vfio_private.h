@@ -189,6 +189,7 @@ void vfio_legacy_device_detach(struct vfio_container *c, struct vfio_device *dev
 struct vfio_kernel_device {
 	struct vfio_device dev;
 	int fd;
+	int mig_data_fd;            /* migration data session, -1 = none */
 	struct vfio_group *group;   /* type1, noiommu */
 	uint32_t iommufd_devid;     /* iommufd */
 	struct {
@@ -208,5 +209,13 @@ int vfio_kernel_device_create(struct vfio_container *c, int fd, const char *bdf,
 
 /* Disable its interrupts, close the fd, free. */
 void vfio_kernel_device_free(struct vfio_kernel_device *kd);
+
+/* Migration device ops of kernel devices (vfio_kernel_migration.c). */
+int vfio_kernel_migration_get_flags(struct vfio_device *d, uint64_t *flags);
+int vfio_kernel_migration_get_state(struct vfio_device *d, uint32_t *state);
+int vfio_kernel_migration_set_state(struct vfio_device *d, uint32_t state);
+ssize_t vfio_kernel_migration_data_read(struct vfio_device *d, void *buf, size_t len);
+ssize_t vfio_kernel_migration_data_write(struct vfio_device *d, const void *buf,
+					 size_t len);
 
 #endif /* UPDK_VFIO_PRIVATE_H */

@@ -697,6 +697,140 @@ static int dev_poll_events(struct vfio_device *d)
 	return -ENOTCONN;
 }
 
+/* ---- migration (spec "VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE", "MIG_DATA_*") */
+
+/* A GET of the migration features carries no data; argsz says how much
+ * reply fits (spec "VFIO_USER_DEVICE_FEATURE"). */
+static int feature_get(struct user_container *uc, const char *what, uint32_t feature,
+		       void *out, size_t out_len)
+{
+	struct vfio_user_device_feature f = { .argsz = (uint32_t)(sizeof(f) + out_len),
+		.flags = VFIO_USER_DEVICE_FEATURE_GET | feature };
+	struct iovec iov = { &f, sizeof(f) };
+	const uint8_t *p;
+	size_t got;
+	int rc = transact(uc, what, VFIO_USER_DEVICE_FEATURE, 0, &iov, 1, NULL, 0);
+
+	if (rc < 0)
+		return rc;
+	vfio_user_msg_release(&uc->rx);
+	p = vfio_user_msg_payload(&uc->rx, &got);
+	if (got < sizeof(f) + out_len) {
+		VFIO_LOG(ERR, "vfio-user %s reply has %zu bytes, %zu expected", what, got,
+			 sizeof(f) + out_len);
+		return -EPROTO;
+	}
+	memcpy(out, p + sizeof(f), out_len);
+	return 0;
+}
+
+static int dev_migration_get_flags(struct vfio_device *d, uint64_t *flags)
+{
+	struct user_container *uc = ud_of(d)->uc;
+	struct vfio_user_feature_migration m = { 0 };
+	int rc = feature_get(uc, "DEVICE_FEATURE MIGRATION", VFIO_USER_FEATURE_MIGRATION,
+			     &m, sizeof(m));
+
+	if (rc == -ENOTSUP || rc == -ENOSYS || rc == -EOPNOTSUPP) {
+		VFIO_LOG(ERR, "the vfio-user server of %s does not support migration: run a server whose device model can save and load its state",
+			 d->name);
+		return -ENOTSUP;
+	}
+	if (rc < 0)
+		return rc;
+	*flags = m.flags;
+	return 0;
+}
+
+static int dev_migration_get_state(struct vfio_device *d, uint32_t *state)
+{
+	struct user_container *uc = ud_of(d)->uc;
+	struct vfio_user_feature_mig_state st = { .data_fd = -1 };
+	int rc = feature_get(uc, "DEVICE_FEATURE MIG_DEVICE_STATE GET",
+			     VFIO_USER_FEATURE_MIG_DEVICE_STATE, &st, sizeof(st));
+
+	if (rc < 0)
+		return rc == -ENOSYS || rc == -EOPNOTSUPP ? -ENOTSUP : rc;
+	if (st.device_state >= VFIO_USER_MIG_STATE_COUNT) {
+		VFIO_LOG(ERR, "vfio-user server of %s reports migration state %u, which does not exist",
+			 d->name, st.device_state);
+		return -EPROTO;
+	}
+	*state = st.device_state;
+	return 0;
+}
+
+static int dev_migration_set_state(struct vfio_device *d, uint32_t state)
+{
+	struct user_container *uc = ud_of(d)->uc;
+	struct vfio_user_feature_mig_state st = { .device_state = state, .data_fd = -1 };
+	int rc = feature_request(uc, "DEVICE_FEATURE MIG_DEVICE_STATE SET",
+				 VFIO_USER_DEVICE_FEATURE_SET | VFIO_USER_FEATURE_MIG_DEVICE_STATE,
+				 &st, sizeof(st), NULL, 0);
+
+	static const char *const names[VFIO_USER_MIG_STATE_COUNT] = {
+		"ERROR", "STOP", "RUNNING", "STOP_COPY", "RESUMING", "RUNNING_P2P",
+		"PRE_COPY", "PRE_COPY_P2P" };
+
+	if (rc < 0)
+		VFIO_LOG(ERR, "vfio-user server refused migration state %s (%u): %s; the server's log says why (a stream it refused shows here, when leaving RESUMING)",
+			 state < VFIO_USER_MIG_STATE_COUNT ? names[state] : "unknown", state,
+			 strerror(-rc));
+	return rc == -ENOSYS || rc == -EOPNOTSUPP ? -ENOTSUP : rc;
+}
+
+static ssize_t dev_migration_data_read(struct vfio_device *d, void *buf, size_t len)
+{
+	struct user_container *uc = ud_of(d)->uc;
+	size_t done = 0;
+
+	while (done < len) {
+		size_t n = EAL_MIN(len - done, chunk_max(uc));
+		struct vfio_user_mig_data req = {
+			.argsz = (uint32_t)(sizeof(req) + n), .size = (uint32_t)n };
+		struct iovec iov = { &req, sizeof(req) };
+		const struct vfio_user_mig_data *ans;
+		size_t got;
+		int rc = transact(uc, "MIG_DATA_READ", VFIO_USER_MIG_DATA_READ, 0, &iov, 1, NULL, 0);
+
+		if (rc < 0)
+			return rc;
+		vfio_user_msg_release(&uc->rx);
+		ans = vfio_user_msg_payload(&uc->rx, &got);
+		if (ans->size > n || got != sizeof(*ans) + ans->size) {
+			VFIO_LOG(ERR, "vfio-user MIG_DATA_READ reply says %u bytes and carries %zu (%zu asked)",
+				 ans->size, got - sizeof(*ans), n);
+			return -EPROTO;
+		}
+		memcpy((uint8_t *)buf + done, ans->data, ans->size);
+		done += ans->size;
+		if (ans->size < n)
+			break; /* a short read ends the stream */
+	}
+	return (ssize_t)done;
+}
+
+static ssize_t dev_migration_data_write(struct vfio_device *d, const void *buf, size_t len)
+{
+	struct user_container *uc = ud_of(d)->uc;
+	size_t done = 0;
+
+	while (done < len) {
+		size_t n = EAL_MIN(len - done, chunk_max(uc));
+		struct vfio_user_mig_data req = {
+			.argsz = (uint32_t)(sizeof(req) + n), .size = (uint32_t)n };
+		struct iovec iov[2] = { { &req, sizeof(req) },
+					{ (uint8_t *)(uintptr_t)buf + done, n } };
+		int rc = transact(uc, "MIG_DATA_WRITE", VFIO_USER_MIG_DATA_WRITE, 0, iov, 2, NULL, 0);
+
+		if (rc < 0)
+			return rc;
+		vfio_user_msg_release(&uc->rx);
+		done += n;
+	}
+	return (ssize_t)len;
+}
+
 static const struct vfio_device_ops user_device_ops = {
 	.get_info = dev_get_info,
 	.get_region_info = dev_get_region_info,
@@ -708,6 +842,11 @@ static const struct vfio_device_ops user_device_ops = {
 	.reset = dev_reset,
 	.feature = dev_feature,
 	.poll_events = dev_poll_events,
+	.migration_get_flags = dev_migration_get_flags,
+	.migration_get_state = dev_migration_get_state,
+	.migration_set_state = dev_migration_set_state,
+	.migration_data_read = dev_migration_data_read,
+	.migration_data_write = dev_migration_data_write,
 };
 
 static int user_device_attach(struct vfio_container *c, const char *name,

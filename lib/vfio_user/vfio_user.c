@@ -863,7 +863,8 @@ static const struct cmd_shape shapes[VFIO_USER_MAX_COMMAND + 1] = {
 	[VFIO_USER_DEVICE_FEATURE] = { sizeof(struct vfio_user_device_feature),
 				       sizeof(struct vfio_user_device_feature), true },
 	[VFIO_USER_MIG_DATA_READ] = { 8, 8, true },
-	[VFIO_USER_MIG_DATA_WRITE] = { 8, 8, true },
+	/* Spec: "There is no reply payload for this message." */
+	[VFIO_USER_MIG_DATA_WRITE] = { 8, 0, true },
 };
 
 /* Data bytes a REGION/DMA access says it carries. */

@@ -64,6 +64,8 @@ struct vus_server {
 	unsigned log_page_shift;
 	struct vus_dirty_range *log_ranges;
 	unsigned nr_log_ranges;
+
+	struct vus_migration mig;
 };
 
 /* ---------- device description ---------- */
@@ -111,6 +113,14 @@ static int check_device_info(const struct vus_device_info *info)
 	if (info->regions[VUS_PCI_CONFIG_REGION].size != 0 &&
 	    info->regions[VUS_PCI_CONFIG_REGION].access == NULL) {
 		EAL_LOG(vus_logtype, ERR, "%s: a config region description needs its own access callback", name);
+		return -EINVAL;
+	}
+	if (info->migration != NULL &&
+	    (info->migration->state_change == NULL || info->migration->save == NULL ||
+	     info->migration->load == NULL || info->migration->max_state_size == 0 ||
+	     info->migration->max_state_size > UINT32_MAX / 2)) {
+		EAL_LOG(vus_logtype, ERR, "%s: migration needs state_change, save and load callbacks and a max_state_size of 1 byte..2 GiB",
+			name);
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < VUS_PCI_NUM_IRQS; i++) {
@@ -271,6 +281,13 @@ static int dma_copy(struct vus_server *srv, uint64_t iova, void *buf, size_t len
 		return 0;
 	if (srv->conn == NULL)
 		return -ENOTCONN;
+	if (unlikely(!vus_migration_state_is_running(srv->mig.state))) {
+		/* A model bug: a stopped device must leave client memory alone
+		 * (the source's memory is being handed to another device). */
+		VUS_LOG(ERR, srv, "DMA %s of %zu bytes at %#llx while the device is stopped for migration: refused",
+			is_write ? "write" : "read", len, (unsigned long long)iova);
+		return -EBUSY;
+	}
 	m = find_mapping(srv, iova, len);
 	if (m == NULL)
 		return -EFAULT;
@@ -994,6 +1011,9 @@ static int handle_device_feature(struct vus_server *srv, struct vfio_user_msg *m
 		if (!(ops & VFIO_USER_DEVICE_FEATURE_GET))
 			return -EINVAL;
 		return logging_report(srv, msg, req, req->data, len - sizeof(*req));
+	case VFIO_USER_FEATURE_MIGRATION:
+	case VFIO_USER_FEATURE_MIG_DEVICE_STATE:
+		return vus_migration_feature(&srv->mig, srv->conn, msg, req, len);
 	default:
 		VUS_LOG(INFO, srv, "DEVICE_FEATURE %u is not supported", feature);
 		return -ENOTSUP;
@@ -1007,6 +1027,7 @@ static int handle_device_feature(struct vus_server *srv, struct vfio_user_msg *m
 
 static void device_reset(struct vus_server *srv)
 {
+	vus_migration_reset(&srv->mig);
 	irq_close_all(srv);
 	config_init(srv);
 	if (srv->info.reset != NULL)
@@ -1061,6 +1082,12 @@ int vus_server_handle_msg(struct vus_server *srv, struct vfio_user_msg *msg)
 			break;
 		case VFIO_USER_DEVICE_FEATURE:
 			rc = handle_device_feature(srv, msg, payload, len);
+			break;
+		case VFIO_USER_MIG_DATA_READ:
+		case VFIO_USER_MIG_DATA_WRITE:
+			rc = vus_migration_data(&srv->mig, srv->conn, msg, payload, len,
+						srv->peer_caps.max_data_xfer_size,
+						hdr->command == VFIO_USER_MIG_DATA_WRITE);
 			break;
 		default:
 			VUS_LOG(INFO, srv, "command %s (%u) is not supported",
@@ -1155,6 +1182,8 @@ static struct vus_server *server_alloc(const struct vus_device_info *info)
 			srv->irq_fds[i][v] = -1;
 	}
 	config_init(srv);
+	vus_migration_init(&srv->mig, srv->info.name, info->migration, info->priv,
+			   srv->config, info->config_size);
 	return srv;
 }
 
@@ -1224,6 +1253,7 @@ void vus_server_destroy(struct vus_server *srv)
 	}
 	for (unsigned i = 0; i < VUS_PCI_NUM_IRQS; i++)
 		free(srv->irq_fds[i]);
+	vus_migration_reset(&srv->mig);
 	free(srv);
 }
 
@@ -1302,6 +1332,11 @@ int vus_server_poll(struct vus_server *srv, int timeout_ms)
 		handled += rc;
 	}
 	return handled;
+}
+
+enum vus_migration_state vus_migration_state(const struct vus_server *srv)
+{
+	return srv->mig.state;
 }
 
 bool vus_server_connected(const struct vus_server *srv)

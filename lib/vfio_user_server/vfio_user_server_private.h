@@ -6,8 +6,11 @@
 #ifndef UPDK_VFIO_USER_SERVER_PRIVATE_H
 #define UPDK_VFIO_USER_SERVER_PRIVATE_H
 
+#include "eal_log.h"
 #include "vfio_user.h"
 #include "vfio_user_server.h"
+
+extern struct eal_log_component vus_logtype;
 
 /* Page size the server's DMA mappings are aligned to. */
 #define VUS_PAGE_SIZE 4096u
@@ -17,6 +20,55 @@
 #define VUS_MAX_LOGGING_RANGES 1024u
 /* How long the server waits for a client inside one message or reply. */
 #define VUS_CONN_TIMEOUT_MS 2000
+
+/*
+ * Migration state machine and data stream (vfio_user_server_migration.c).
+ * Embedded in struct vus_server; the config pointer is the server's copy of
+ * the PCI config space, which the stream carries besides the model's state.
+ */
+struct vus_migration {
+	const char *name;                       /* for log messages */
+	const struct vus_migration_callbacks *cb; /* NULL: no migration */
+	void *priv;
+	uint8_t *config;
+	size_t config_size;
+	enum vus_migration_state state;
+	uint8_t *stream;        /* STOP_COPY: what is read; RESUMING: what came */
+	size_t stream_len;      /* bytes in stream */
+	size_t stream_pos;      /* STOP_COPY: bytes already read */
+	size_t stream_cap;
+};
+
+/* Stream framing, before the config space and the model's state (all
+ * little-endian). The checksum (FNV-1a, 32 bits) covers what follows. */
+#define VUS_MIG_STREAM_MAGIC 0x4d535556u /* "VUSM" */
+#define VUS_MIG_STREAM_VERSION 1u
+struct vus_mig_stream_header {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t header_size;   /* sizeof(struct vus_mig_stream_header) */
+	uint32_t config_size;   /* bytes of config space after the header */
+	uint32_t state_size;    /* bytes of model state after the config space */
+	uint32_t checksum;
+	uint32_t reserved;
+};
+
+void vus_migration_init(struct vus_migration *mig, const char *name,
+			const struct vus_migration_callbacks *cb, void *priv,
+			uint8_t *config, size_t config_size);
+/* DEVICE_RESET or a client gone: back to RUNNING, session dropped. */
+void vus_migration_reset(struct vus_migration *mig);
+/* DEVICE_FEATURE MIGRATION / MIG_DEVICE_STATE: replies itself (returns >= 0)
+ * or returns a negative errno for the caller's error reply. */
+int vus_migration_feature(struct vus_migration *mig, struct vfio_user_conn *conn,
+			  struct vfio_user_msg *msg,
+			  const struct vfio_user_device_feature *req, size_t len);
+/* MIG_DATA_READ / MIG_DATA_WRITE, @p max_xfer the transfer size we offered. */
+int vus_migration_data(struct vus_migration *mig, struct vfio_user_conn *conn,
+		       struct vfio_user_msg *msg, const void *payload, size_t len,
+		       size_t max_xfer, bool is_write);
+/* FNV-1a over @p len bytes (stream checksum; tests build streams with it). */
+uint32_t vus_migration_checksum(const void *buf, size_t len);
 
 /*
  * Handle one received command (already framed by the connection) and send

@@ -196,6 +196,31 @@ struct vfio_cont_irq_info {
 	uint32_t count;
 };
 
+/**
+ * Device migration states: the FSM of linux/vfio.h (enum
+ * vfio_device_mig_state, "VFIO migration v2"), named here because older
+ * kernel headers lack the PRE_COPY states. Direct arcs: RUNNING <-> STOP,
+ * STOP -> STOP_COPY -> STOP, STOP -> RESUMING -> STOP, RUNNING <-> PRE_COPY,
+ * PRE_COPY -> STOP_COPY (and the P2P variants); any other transition is a
+ * combination the device walks by itself (STOP_COPY -> PRE_COPY is refused).
+ */
+enum vfio_cont_mig_state {
+	VFIO_CONT_MIG_ERROR = 0,        /**< failed arc: only reset leaves it */
+	VFIO_CONT_MIG_STOP = 1,         /**< no DMA, no interrupts, frozen */
+	VFIO_CONT_MIG_RUNNING = 2,
+	VFIO_CONT_MIG_STOP_COPY = 3,    /**< stopped; state read with migration_data_read */
+	VFIO_CONT_MIG_RESUMING = 4,     /**< stopped; state written with migration_data_write */
+	VFIO_CONT_MIG_RUNNING_P2P = 5,
+	VFIO_CONT_MIG_PRE_COPY = 6,     /**< running; early state may be read */
+	VFIO_CONT_MIG_PRE_COPY_P2P = 7,
+};
+
+/** migration_get_flags: what the device's migration offers
+ *  (VFIO_MIGRATION_* of linux/vfio.h, DEVICE_FEATURE MIGRATION). */
+#define VFIO_CONT_MIGRATION_STOP_COPY (1u << 0) /**< STOP, STOP_COPY, RESUMING */
+#define VFIO_CONT_MIGRATION_P2P       (1u << 1) /**< RUNNING_P2P */
+#define VFIO_CONT_MIGRATION_PRE_COPY  (1u << 2) /**< PRE_COPY */
+
 /** A device's backend operations; every op returns 0 or a negative errno. */
 struct vfio_device_ops {
 	/** VFIO_DEVICE_GET_INFO (also cached in d->info at attach). */
@@ -247,6 +272,45 @@ struct vfio_device_ops {
 	 *  server disconnected or timed out (every later op fails the same
 	 *  way). Kernel devices: always 0. */
 	int (*poll_events)(struct vfio_device *d);
+
+	/*
+	 * Migration (a device's state moved to another device of the same
+	 * kind: another vfio-user server process, or another host's VF). The
+	 * source goes RUNNING -> STOP -> STOP_COPY and its state is read until
+	 * migration_data_read() returns less than asked; the destination goes
+	 * STOP -> RESUMING, gets every byte with migration_data_write() in
+	 * order, then RESUMING -> STOP (where it checks and loads the state)
+	 * -> RUNNING. The stream is opaque: carry it unchanged. The driver's
+	 * rings and buffers stay where they are: the destination device works
+	 * on in the same DMA memory.
+	 * Devices without migration answer -ENOTSUP (with a message).
+	 */
+	/** @p flags gets VFIO_CONT_MIGRATION_*. -ENOTSUP: no migration. */
+	int (*migration_get_flags)(struct vfio_device *d, uint64_t *flags);
+	/** @p state gets the current enum vfio_cont_mig_state. */
+	int (*migration_get_state)(struct vfio_device *d, uint32_t *state);
+	/**
+	 * Move the device to @p state (combination transitions included).
+	 * @return 0; -EINVAL for a state or arc the device refuses; another
+	 *         errno when an arc failed (e.g. RESUMING -> STOP with a
+	 *         truncated or corrupt stream): the device may then be in
+	 *         ERROR, which only reset() leaves.
+	 */
+	int (*migration_set_state)(struct vfio_device *d, uint32_t state);
+	/**
+	 * Read the next bytes of the device's state (STOP_COPY, PRE_COPY).
+	 * vfio-user: in messages of at most the server's max_data_xfer_size.
+	 * @return bytes read (< @p len only at the end of the data: 0 once
+	 *         everything was read), or a negative errno (-EINVAL outside a
+	 *         saving state)
+	 */
+	ssize_t (*migration_data_read)(struct vfio_device *d, void *buf, size_t len);
+	/**
+	 * Give the device the next @p len bytes of the state (RESUMING).
+	 * @return @p len, or a negative errno (-EINVAL outside RESUMING, the
+	 *         device's refusal of a stream larger than it takes)
+	 */
+	ssize_t (*migration_data_write)(struct vfio_device *d, const void *buf, size_t len);
 };
 
 /** A device attached to a container. Backends embed it in their own. */

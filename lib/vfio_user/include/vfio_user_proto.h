@@ -201,6 +201,8 @@ static_assert(sizeof(struct vfio_user_dma_access) == 16, "DMA_READ/WRITE payload
 #define VFIO_USER_DEVICE_FEATURE_SET   (1u << 17)
 #define VFIO_USER_DEVICE_FEATURE_PROBE (1u << 18)
 
+#define VFIO_USER_FEATURE_MIGRATION          1
+#define VFIO_USER_FEATURE_MIG_DEVICE_STATE   2
 #define VFIO_USER_FEATURE_DMA_LOGGING_START  6
 #define VFIO_USER_FEATURE_DMA_LOGGING_STOP   7
 #define VFIO_USER_FEATURE_DMA_LOGGING_REPORT 8
@@ -237,5 +239,47 @@ struct vfio_user_dma_logging_report {
 	uint8_t bitmap[];
 };
 static_assert(sizeof(struct vfio_user_dma_logging_report) == 24, "logging report");
+
+/** Feature MIGRATION (GET) reply data: what the device's migration offers. */
+#define VFIO_USER_MIGRATION_STOP_COPY (1u << 0) /**< STOP, STOP_COPY, RESUMING */
+#define VFIO_USER_MIGRATION_P2P       (1u << 1) /**< RUNNING_P2P (unused by vfio-user) */
+#define VFIO_USER_MIGRATION_PRE_COPY  (1u << 2) /**< PRE_COPY */
+struct vfio_user_feature_migration {
+	uint64_t flags;      /**< VFIO_USER_MIGRATION_* */
+};
+static_assert(sizeof(struct vfio_user_feature_migration) == 8, "MIGRATION feature data");
+
+/** Device migration states (the FSM of linux/vfio.h's enum
+ *  vfio_device_mig_state; spec "VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE"). */
+enum vfio_user_mig_state {
+	VFIO_USER_MIG_STATE_ERROR = 0,
+	VFIO_USER_MIG_STATE_STOP = 1,
+	VFIO_USER_MIG_STATE_RUNNING = 2,
+	VFIO_USER_MIG_STATE_STOP_COPY = 3,
+	VFIO_USER_MIG_STATE_RESUMING = 4,
+	VFIO_USER_MIG_STATE_RUNNING_P2P = 5,
+	VFIO_USER_MIG_STATE_PRE_COPY = 6,
+	VFIO_USER_MIG_STATE_PRE_COPY_P2P = 7,
+	VFIO_USER_MIG_STATE_COUNT = 8,
+};
+
+/** Feature MIG_DEVICE_STATE data (SET request, GET reply). data_fd is
+ *  unused in vfio-user: the data moves with MIG_DATA_READ / MIG_DATA_WRITE. */
+struct vfio_user_feature_mig_state {
+	uint32_t device_state; /**< enum vfio_user_mig_state */
+	int32_t data_fd;       /**< -1 */
+};
+static_assert(sizeof(struct vfio_user_feature_mig_state) == 8, "MIG_DEVICE_STATE data");
+
+/** MIG_DATA_READ command (no data) and reply (size bytes of data), and
+ *  MIG_DATA_WRITE command (size bytes of data; reply: header only).
+ *  Spec "VFIO_USER_MIG_DATA_READ": a read reply with size smaller than
+ *  asked means the stream has ended. */
+struct vfio_user_mig_data {
+	uint32_t argsz;      /**< command: most reply payload wanted; reply: 8 + size */
+	uint32_t size;
+	uint8_t data[];
+};
+static_assert(sizeof(struct vfio_user_mig_data) == 8, "MIG_DATA payload");
 
 #endif /* UPDK_VFIO_USER_PROTO_H */

@@ -31,10 +31,26 @@
  * marks its pages. A model that writes through vus_dma_translate() pointers
  * must call vus_dma_mark_dirty() for what it wrote.
  *
- * Migration (VFIO_DEVICE_FEATURE_MIGRATION / MIG_DATA_*) is not implemented
- * yet: the device state lives in the model, which will get save/load
- * callbacks in struct vus_device_info; the server answers those features
- * with ENOTSUP today.
+ * Migration (DEVICE_FEATURE MIGRATION / MIG_DEVICE_STATE, MIG_DATA_READ /
+ * MIG_DATA_WRITE; spec "VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE"): a model that
+ * fills vus_device_info::migration gets the VFIO migration v2 state machine
+ * (RUNNING, STOP, STOP_COPY, RESUMING, PRE_COPY; combination arcs walked
+ * one arc at a time as linux/vfio.h prescribes). The server owns the data
+ * stream: it frames the model's saved state with the PCI config space the
+ * client wrote, a magic, a version, lengths and a checksum, serves it in
+ * chunks to MIG_DATA_READ, gathers MIG_DATA_WRITE in RESUMING and checks it
+ * all before the model's load() sees it. A model without migration answers
+ * those features with ENOTSUP, as before.
+ *
+ *     source server                      destination server (fresh)
+ *     RUNNING -> STOP (model quiesces)   STOP -> RESUMING
+ *     STOP -> STOP_COPY (model saves)    MIG_DATA_WRITE... (gathered)
+ *     MIG_DATA_READ... until short read  RESUMING -> STOP (checked, loaded)
+ *                                        STOP -> RUNNING (model resumes)
+ *
+ * Outside RUNNING and PRE_COPY the device must not touch client memory nor
+ * raise interrupts: the model's fast path checks vus_migration_state() (or
+ * the state its state_change callback recorded) before it does.
  */
 #ifndef UPDK_VFIO_USER_SERVER_H
 #define UPDK_VFIO_USER_SERVER_H
@@ -114,6 +130,52 @@ struct vus_region {
 	struct vus_sparse_area sparse[VUS_MAX_SPARSE_AREAS];
 };
 
+/** Device migration states: the values of linux/vfio.h's enum
+ *  vfio_device_mig_state (P2P states are not offered: vfio-user has no use
+ *  for them). */
+enum vus_migration_state {
+	VUS_MIGRATION_ERROR = 0,     /**< failed arc: only DEVICE_RESET leaves it */
+	VUS_MIGRATION_STOP = 1,      /**< no DMA, no interrupts, state frozen */
+	VUS_MIGRATION_RUNNING = 2,   /**< normal operation */
+	VUS_MIGRATION_STOP_COPY = 3, /**< stopped, state being read out */
+	VUS_MIGRATION_RESUMING = 4,  /**< stopped, state being written in */
+	VUS_MIGRATION_PRE_COPY = 6,  /**< running, save session open */
+};
+
+/**
+ * What a model provides to be migratable. Every callback runs inside
+ * vus_server_poll().
+ */
+struct vus_migration_callbacks {
+	/**
+	 * The device enters @p state by one direct arc of the FSM (a
+	 * combination transition calls it once per arc). Entering STOP (from
+	 * RUNNING or PRE_COPY) the model must finish what it was doing and
+	 * then stop touching client memory and raising interrupts until it is
+	 * told RUNNING again; entering RESUMING it may reset itself.
+	 * @return 0, or a negative errno: the transition fails there and the
+	 *         device goes to ERROR.
+	 */
+	int (*state_change)(void *priv, enum vus_migration_state state);
+	/**
+	 * Write the device's state into @p buf (@p cap bytes, at most
+	 * max_state_size). Called when STOP_COPY is entered, the device stopped.
+	 * @return bytes written, or a negative errno
+	 */
+	ssize_t (*save)(void *priv, void *buf, size_t cap);
+	/**
+	 * Take the state that save() wrote on the source, called on RESUMING ->
+	 * STOP. The server already checked the framing and checksum; the model
+	 * checks its own format (magic, version, every length and index) and
+	 * refuses anything inconsistent with a message saying what, leaving
+	 * the device as it was.
+	 * @return 0, or a negative errno (the device then goes to ERROR)
+	 */
+	int (*load)(void *priv, const void *buf, size_t len);
+	/** Largest state save() writes and load() accepts, in bytes (> 0). */
+	size_t max_state_size;
+};
+
 /**
  * What the device is. The server copies it in vus_server_create(); the
  * model keeps ownership of the fds and priv.
@@ -148,6 +210,10 @@ struct vus_device_info {
 	 * must forget pointers into [iova, iova + size). May be NULL.
 	 */
 	void (*dma_unmap)(void *priv, uint64_t iova, uint64_t size);
+
+	/** Migration support (NULL: none, the features answer ENOTSUP). The
+	 *  pointed structure must outlive the server. */
+	const struct vus_migration_callbacks *migration;
 };
 
 /**
@@ -232,14 +298,15 @@ void *vus_dma_translate(struct vus_server *srv, uint64_t iova, size_t len,
  * mapping when there is one, otherwise with DMA_READ messages (blocks until
  * the client answers, at most one second).
  * @return 0, -EFAULT (no mapping covers the range, or the client refused),
- *         -ENOTCONN (no client)
+ *         -ENOTCONN (no client), -EBUSY (the device is stopped for
+ *         migration: see vus_migration_state())
  */
 int vus_dma_read(struct vus_server *srv, uint64_t iova, void *buf, size_t len);
 
 /**
  * Copy @p buf into client memory at @p iova (mapping or DMA_WRITE messages)
  * and mark the pages dirty while logging is on.
- * @return 0, -EFAULT, -ENOTCONN
+ * @return 0, -EFAULT, -ENOTCONN, -EBUSY (stopped for migration)
  */
 int vus_dma_write(struct vus_server *srv, uint64_t iova, const void *buf,
 		  size_t len);
@@ -252,6 +319,19 @@ void vus_dma_mark_dirty(struct vus_server *srv, uint64_t iova, size_t len);
 
 /** @return true while the client has dirty logging started. */
 bool vus_dma_logging_active(const struct vus_server *srv);
+
+/**
+ * The device's migration state (VUS_MIGRATION_RUNNING for a model without
+ * migration). One load: a fast path may call it every turn.
+ */
+enum vus_migration_state vus_migration_state(const struct vus_server *srv);
+
+/** @return true in RUNNING and PRE_COPY: the device may do DMA and raise
+ *  interrupts. */
+static inline bool vus_migration_state_is_running(enum vus_migration_state s)
+{
+	return s == VUS_MIGRATION_RUNNING || s == VUS_MIGRATION_PRE_COPY;
+}
 
 #ifdef __cplusplus
 }

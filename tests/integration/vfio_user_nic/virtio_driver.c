@@ -196,26 +196,89 @@ int vdrv_rx(struct vdrv *d, uint8_t *frame, unsigned timeout_ms)
 	return (int)len;
 }
 
-int vdrv_tx(struct vdrv *d, const uint8_t *frame, size_t len, unsigned timeout_ms)
+int vdrv_tx_post(struct vdrv *d, const uint8_t *frame, size_t len)
 {
 	uint16_t slot = d->tx_avail_idx % VDRV_QSIZE;
 	uint8_t *buf = d->mem + TX_BUFS + (size_t)slot * VDRV_BUF_SIZE;
-	uint64_t end = now_ms() + timeout_ms;
 
 	if (len + VNET_HDR_LEN > VDRV_BUF_SIZE)
 		return -EMSGSIZE;
+	if ((uint16_t)(d->tx_avail_idx - used_idx(d, TXQ_USED)) >= VDRV_QSIZE)
+		return -ENOSPC;
 	memset(buf, 0, VNET_HDR_LEN);
 	memcpy(buf + VNET_HDR_LEN, frame, len);
 	put_desc(d, TXQ_DESC, slot, MEM_IOVA + TX_BUFS + (uint64_t)slot * VDRV_BUF_SIZE,
 		 (uint32_t)(len + VNET_HDR_LEN), 0);
 	avail_push(d, TXQ_AVAIL, slot);
 	d->tx_avail_idx++;
+	return 0;
+}
+
+unsigned vdrv_tx_in_flight(struct vdrv *d)
+{
+	return (uint16_t)(d->tx_avail_idx - used_idx(d, TXQ_USED));
+}
+
+unsigned vdrv_rx_pending(struct vdrv *d)
+{
+	return (uint16_t)(used_idx(d, RXQ_USED) - d->rx_used_seen);
+}
+
+int vdrv_tx_wait(struct vdrv *d, unsigned timeout_ms)
+{
+	uint64_t end = now_ms() + timeout_ms;
+
 	while (used_idx(d, TXQ_USED) != d->tx_avail_idx) {
 		if (now_ms() > end)
 			return -ETIMEDOUT;
 		usleep(500);
 	}
 	return 0;
+}
+
+int vdrv_tx(struct vdrv *d, const uint8_t *frame, size_t len, unsigned timeout_ms)
+{
+	int rc = vdrv_tx_post(d, frame, len);
+
+	return rc < 0 ? rc : vdrv_tx_wait(d, timeout_ms);
+}
+
+int vdrv_attach_same_memory(struct vdrv *to, const struct vdrv *from, const char *sock)
+{
+	int rc;
+
+	memset(to, 0, sizeof(*to));
+	to->memfd = -1;
+	to->cont.ops = vfio_container_ops_get(EAL_VFIO_USER);
+	to->cont.mode = EAL_VFIO_USER;
+	if (to->cont.ops == NULL)
+		return -ENOTSUP;
+	rc = to->cont.ops->open(&to->cont, sock);
+	if (rc < 0)
+		return rc;
+	rc = to->cont.ops->device_attach(&to->cont, "", &to->dev);
+	if (rc < 0)
+		return rc;
+	return to->cont.ops->dma_map(&to->cont, MEM_IOVA, from->mem, MEM_SIZE, from->memfd, 0,
+				     VFIO_DMA_READ | VFIO_DMA_WRITE);
+}
+
+void vdrv_take_over(struct vdrv *to, struct vdrv *from)
+{
+	/* The source device is left as migration left it (stopped): its
+	 * server resets it when the connection goes. */
+	if (from->dev != NULL)
+		from->cont.ops->device_detach(&from->cont, from->dev);
+	from->dev = NULL;
+	if (from->cont.priv != NULL)
+		from->cont.ops->release(&from->cont);
+	from->cont.priv = NULL;
+	to->mem = from->mem;
+	to->memfd = from->memfd;
+	to->rx_used_seen = from->rx_used_seen;
+	to->tx_avail_idx = from->tx_avail_idx;
+	from->mem = NULL;
+	from->memfd = -1;
 }
 
 void vdrv_close(struct vdrv *d)

@@ -38,6 +38,30 @@ int vdrv_rx(struct vdrv *d, uint8_t *frame, unsigned timeout_ms);
  * consume them. @return 0 or a negative errno. */
 int vdrv_tx(struct vdrv *d, const uint8_t *frame, size_t len, unsigned timeout_ms);
 
+/* Post one frame for transmission without waiting. @return 0, -ENOSPC
+ * (every TX descriptor in flight) or -EMSGSIZE. */
+int vdrv_tx_post(struct vdrv *d, const uint8_t *frame, size_t len);
+
+/* Wait up to @p timeout_ms until the device consumed every posted frame. */
+int vdrv_tx_wait(struct vdrv *d, unsigned timeout_ms);
+
+/* TX frames posted and not yet consumed; RX frames the device delivered
+ * that vdrv_rx() has not taken yet. */
+unsigned vdrv_tx_in_flight(struct vdrv *d);
+unsigned vdrv_rx_pending(struct vdrv *d);
+
+/*
+ * Migration: connect @p to to the server at @p sock and map into it the
+ * guest memory of @p from (the rings and buffers stay where they are).
+ * @p to's device is not initialised: it is to receive @p from's state.
+ * @return 0 or a negative errno.
+ */
+int vdrv_attach_same_memory(struct vdrv *to, const struct vdrv *from, const char *sock);
+
+/* Migration done: detach @p from's device (no reset written) and hand its
+ * memory and ring positions to @p to. */
+void vdrv_take_over(struct vdrv *to, struct vdrv *from);
+
 /* Reset the device and disconnect. */
 void vdrv_close(struct vdrv *d);
 

@@ -321,6 +321,45 @@ static int fake_poll_events(struct vfio_device *d)
 	return fake_of(d)->gone ? -ENOTCONN : 0;
 }
 
+/* The fake PCI device has no migration, as most NICs: every migration op
+ * answers as such a device does. */
+static int fake_migration_get_flags(struct vfio_device *d, uint64_t *flags)
+{
+	(void)d;
+	(void)flags;
+	return -ENOTSUP;
+}
+
+static int fake_migration_get_state(struct vfio_device *d, uint32_t *state)
+{
+	(void)d;
+	(void)state;
+	return -ENOTSUP;
+}
+
+static int fake_migration_set_state(struct vfio_device *d, uint32_t state)
+{
+	(void)d;
+	(void)state;
+	return -ENOTSUP;
+}
+
+static ssize_t fake_migration_data_read(struct vfio_device *d, void *buf, size_t len)
+{
+	(void)d;
+	(void)buf;
+	(void)len;
+	return -ENOTSUP;
+}
+
+static ssize_t fake_migration_data_write(struct vfio_device *d, const void *buf, size_t len)
+{
+	(void)d;
+	(void)buf;
+	(void)len;
+	return -ENOTSUP;
+}
+
 static const struct vfio_device_ops fake_device_ops = {
 	.get_info = fake_get_info,
 	.get_region_info = fake_get_region_info,
@@ -332,6 +371,11 @@ static const struct vfio_device_ops fake_device_ops = {
 	.reset = fake_reset,
 	.feature = fake_feature,
 	.poll_events = fake_poll_events,
+	.migration_get_flags = fake_migration_get_flags,
+	.migration_get_state = fake_migration_get_state,
+	.migration_set_state = fake_migration_set_state,
+	.migration_data_read = fake_migration_data_read,
+	.migration_data_write = fake_migration_data_write,
 };
 
 static void put16(uint8_t *p, uint16_t v)

@@ -46,6 +46,14 @@ struct fake {
 	unsigned irq_fds;
 	int dma_read_status, dma_bad_status;
 	uint8_t dma_read_back[8];
+	/* migration: what the fake answers, and what it saw */
+	bool mig_supported, mig_short_reply, mig_lie;
+	uint32_t mig_state;
+	uint32_t mig_avail;                /* bytes MIG_DATA_READ hands out */
+	uint32_t mig_sizes[16];            /* size of each MIG_DATA_* request */
+	unsigned nb_mig;
+	uint32_t mig_written;
+	uint8_t mig_first_byte;
 };
 
 static struct fake F;
@@ -238,9 +246,52 @@ static void *server_main(void *arg)
 				vfio_user_reply(conn, &m, iov, 3, NULL, 0);
 			} else if (feat == VFIO_USER_FEATURE_DMA_LOGGING_STOP) {
 				vfio_user_reply(conn, &m, &(struct iovec){ f, sizeof(*f) }, 1, NULL, 0);
+			} else if ((feat == VFIO_USER_FEATURE_MIGRATION ||
+				    feat == VFIO_USER_FEATURE_MIG_DEVICE_STATE) && F.mig_supported) {
+				struct vfio_user_device_feature ans = { sizeof(ans) + 8, f->flags };
+				struct vfio_user_feature_mig_state st = { F.mig_state, -1 };
+				uint64_t flags = VFIO_USER_MIGRATION_STOP_COPY;
+				struct iovec iov[2] = { { &ans, sizeof(ans) }, { &flags, 8 } };
+
+				if (feat == VFIO_USER_FEATURE_MIG_DEVICE_STATE) {
+					if (f->flags & VFIO_USER_DEVICE_FEATURE_SET)
+						memcpy(&F.mig_state, f->data, 4);
+					st.device_state = F.mig_state;
+					iov[1].iov_base = &st;
+				}
+				vfio_user_reply(conn, &m, iov, F.mig_short_reply ? 1 : 2, NULL, 0);
 			} else {
 				vfio_user_reply_error(conn, &m, ENOTSUP);
 			}
+			break;
+		}
+		case VFIO_USER_MIG_DATA_READ: {
+			struct vfio_user_mig_data *rq = pl;
+			static uint8_t data[4096];
+			uint32_t n = rq->size < F.mig_avail ? rq->size : F.mig_avail;
+			struct vfio_user_mig_data ans = { sizeof(ans) + n, n };
+			struct iovec iov[2] = { { &ans, sizeof(ans) }, { data, n } };
+
+			if (F.nb_mig < 16)
+				F.mig_sizes[F.nb_mig++] = rq->size;
+			assert_true(rq->argsz >= sizeof(*rq) + rq->size);
+			assert_true(n <= sizeof(data));
+			memset(data, 0xab, n);
+			F.mig_avail -= n;
+			if (F.mig_lie)
+				ans.size = n + 1; /* says more than it carries */
+			vfio_user_reply(conn, &m, iov, 2, NULL, 0);
+			break;
+		}
+		case VFIO_USER_MIG_DATA_WRITE: {
+			struct vfio_user_mig_data *rq = pl;
+
+			if (F.nb_mig < 16)
+				F.mig_sizes[F.nb_mig++] = rq->size;
+			if (F.mig_written == 0)
+				F.mig_first_byte = rq->data[0];
+			F.mig_written += rq->size;
+			vfio_user_reply(conn, &m, NULL, 0, NULL, 0);
 			break;
 		}
 		default:
@@ -464,6 +515,55 @@ static void test_dirty_logging(void **state)
 			 -ENOTSUP);
 }
 
+/* Migration ops: data split at the server's max_data_xfer_size (4096),
+ * a short read ends the stream, every reply checked. */
+static void test_migration(void **state)
+{
+	struct env *e = *state;
+	static uint8_t buf[10000];
+	uint64_t flags = 0;
+	uint32_t st = 0;
+
+	/* a server whose device has no migration */
+	assert_int_equal(e->dev->ops->migration_get_flags(e->dev, &flags), -ENOTSUP);
+	F.mig_supported = true;
+	assert_int_equal(e->dev->ops->migration_get_flags(e->dev, &flags), 0);
+	assert_int_equal(flags, VFIO_CONT_MIGRATION_STOP_COPY);
+	F.mig_state = VFIO_CONT_MIG_RUNNING;
+	assert_int_equal(e->dev->ops->migration_set_state(e->dev, VFIO_CONT_MIG_STOP_COPY), 0);
+	assert_int_equal(F.mig_state, VFIO_CONT_MIG_STOP_COPY);
+	assert_int_equal(e->dev->ops->migration_get_state(e->dev, &st), 0);
+	assert_int_equal(st, VFIO_CONT_MIG_STOP_COPY);
+
+	F.mig_avail = 9000;
+	assert_int_equal(e->dev->ops->migration_data_read(e->dev, buf, sizeof(buf)), 9000);
+	assert_int_equal(F.nb_mig, 3);
+	assert_int_equal(F.mig_sizes[0], 4096);
+	assert_int_equal(F.mig_sizes[1], 4096);
+	assert_int_equal(F.mig_sizes[2], 10000 - 8192);
+	assert_int_equal(buf[8999], 0xab);
+	assert_int_equal(e->dev->ops->migration_data_read(e->dev, buf, sizeof(buf)), 0);
+
+	F.nb_mig = 0;
+	buf[0] = 0x5a;
+	assert_int_equal(e->dev->ops->migration_data_write(e->dev, buf, sizeof(buf)), 10000);
+	assert_int_equal(F.nb_mig, 3);
+	assert_int_equal(F.mig_sizes[0], 4096);
+	assert_int_equal(F.mig_sizes[2], 10000 - 8192);
+	assert_int_equal(F.mig_written, 10000);
+	assert_int_equal(F.mig_first_byte, 0x5a);
+
+	/* replies that do not add up */
+	F.mig_avail = 100;
+	F.mig_lie = true;
+	assert_int_equal(e->dev->ops->migration_data_read(e->dev, buf, 50), -EPROTO);
+	F.mig_lie = false;
+	F.mig_state = 99;
+	assert_int_equal(e->dev->ops->migration_get_state(e->dev, &st), -EPROTO);
+	F.mig_short_reply = true;
+	assert_int_equal(e->dev->ops->migration_get_flags(e->dev, &flags), -EPROTO);
+}
+
 static void test_server_dies(void **state)
 {
 	struct env *e = *state;
@@ -505,6 +605,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_region_access, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_irqs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dirty_logging, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_dies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_hangs, setup, teardown),
 		cmocka_unit_test(test_open_errors),

@@ -683,6 +683,34 @@ static int case_device_reset(struct ctx *ctx)
 	return 0;
 }
 
+/* Neither emulated NIC has a migration driver (vfio-pci proper): every
+ * migration op says so instead of pretending, and no data session exists. */
+static int case_migration_absent(struct ctx *ctx)
+{
+	struct vfio_device *devs[2] = { ctx->e1000e, ctx->virtio };
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		struct vfio_device *d = devs[i];
+		uint64_t flags = 0;
+		uint32_t state = 0;
+		uint8_t buf[8];
+
+		if (d == NULL)
+			SKIP(ctx, "devices not attached");
+		CHECK(d->ops->migration_get_flags(d, &flags) == -ENOTSUP,
+		      "%s: migration flags should be -ENOTSUP", d->name);
+		CHECK(d->ops->migration_get_state(d, &state) == -ENOTSUP,
+		      "%s: migration state should be -ENOTSUP", d->name);
+		CHECK(d->ops->migration_set_state(d, VFIO_CONT_MIG_STOP) == -ENOTSUP,
+		      "%s: STOP should be -ENOTSUP", d->name);
+		CHECK(d->ops->migration_data_read(d, buf, sizeof(buf)) == -EINVAL,
+		      "%s: a read without a data session should be -EINVAL", d->name);
+		printf("    %s: no migration, said so\n", d->name);
+	}
+	return 0;
+}
+
 /* The IOMMU proof through the container: the e1000e sends a frame from EAL
  * DMA memory (what mempools are made of) that the container mapped on its
  * own, then from memory the container unmapped when the EAL freed it, then
@@ -1070,6 +1098,7 @@ int main(int argc, char **argv)
 		run_case(&ctx, "bar_regions", case_bar_regions);
 		run_case(&ctx, "msix_eventfd", case_msix_eventfd);
 		run_case(&ctx, "device_reset", case_device_reset);
+		run_case(&ctx, "migration_absent", case_migration_absent);
 		run_case(&ctx, "dma_proof", case_dma_proof);
 		run_case(&ctx, "destroy", case_destroy);
 	} else if (strcmp(argv[1], "errors") == 0) {
