@@ -29,8 +29,8 @@ int vus_cmd_queue_handler(struct vfio_user_conn *conn, struct vfio_user_msg *msg
 	if (q->count == VUS_MAX_CROSSING_CMDS ||
 	    q->bytes + msg->len > VUS_MAX_CROSSING_BYTES) {
 		EAL_LOG(vus_logtype, ERR,
-			"%s: client sent more than %u commands (%u bytes) while the server waited for its own DMA reply: %s (id %u) %s",
-			q->name, VUS_MAX_CROSSING_CMDS, VUS_MAX_CROSSING_BYTES,
+			"%s: client sent more than %u commands (or %u MiB) while the server waited for its own DMA reply: %s (id %u) %s",
+			q->name, VUS_MAX_CROSSING_CMDS, VUS_MAX_CROSSING_BYTES >> 20,
 			vfio_user_command_name(h->command), h->msg_id,
 			(h->flags & VFIO_USER_F_NO_REPLY) ? "is dropped (posted)" : "is refused with EBUSY");
 		return vfio_user_reply_error(conn, msg, EBUSY) == -ENOTCONN ? -ENOTCONN : 0;
