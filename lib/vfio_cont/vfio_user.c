@@ -174,7 +174,7 @@ static int maps_flush(struct user_container *uc)
  * next. */
 static int posted_flush(struct user_container *uc)
 {
-	if (uc->posted == NULL || uc->posted->hdr.wr_cnt == 0)
+	if (uc->posted == NULL || uc->posted->nb == 0)
 		return 0;
 	return vfio_user_write_batch_flush(uc->conn, uc->posted);
 }

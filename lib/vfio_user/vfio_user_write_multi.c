@@ -48,12 +48,12 @@ vfio_user_write_multi_entries(const struct vfio_user_msg *msg, uint32_t *nb)
 int vfio_user_write_batch_flush(struct vfio_user_conn *conn,
 				struct vfio_user_write_batch *batch)
 {
-	uint64_t n = batch->hdr.wr_cnt;
+	uint32_t n = batch->nb;
 	int rc;
 
 	if (n == 0)
 		return 0;
-	batch->hdr.wr_cnt = 0;
+	batch->nb = 0;
 	if (n == 1) {
 		/* One write gains nothing from the multi format. */
 		const struct vfio_user_write_multi_entry *e = &batch->wrs[0];
@@ -74,7 +74,7 @@ int vfio_user_write_batch_flush(struct vfio_user_conn *conn,
 					iov, 2, NULL, 0, NULL);
 	}
 	if (rc < 0)
-		VU_LOG(ERR, "%" PRIu64 " posted region writes (REGION_WRITE_MULTI) not sent: %s",
+		VU_LOG(ERR, "%u posted region writes (REGION_WRITE_MULTI) not sent: %s",
 		       n, strerror(-rc));
 	return rc;
 }
@@ -91,12 +91,12 @@ int vfio_user_write_batch_add(struct vfio_user_conn *conn,
 		       VFIO_USER_WRITE_MULTI_DATA, count);
 		return -EINVAL;
 	}
-	if (batch->hdr.wr_cnt == VFIO_USER_WRITE_MULTI_MAX) {
+	if (batch->nb == VFIO_USER_WRITE_MULTI_MAX) {
 		rc = vfio_user_write_batch_flush(conn, batch);
 		if (rc < 0)
 			return rc;
 	}
-	e = &batch->wrs[batch->hdr.wr_cnt++];
+	e = &batch->wrs[batch->nb++];
 	memset(e, 0, sizeof(*e));
 	e->offset = offset;
 	e->region = region;

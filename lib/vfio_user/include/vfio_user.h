@@ -337,7 +337,7 @@ int vfio_user_version_server(struct vfio_user_conn *conn,
  * server in the order they were made) and whenever it stops issuing writes.
  */
 struct vfio_user_write_batch {
-	struct vfio_user_write_multi hdr;
+	uint32_t nb;   /**< writes gathered, 0..VFIO_USER_WRITE_MULTI_MAX */
 	struct vfio_user_write_multi_entry wrs[VFIO_USER_WRITE_MULTI_MAX];
 };
 

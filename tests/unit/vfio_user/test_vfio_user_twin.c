@@ -26,7 +26,7 @@
 
 struct multi_msg {
 	struct vfio_user_header h;
-	struct vfio_user_write_multi wm;
+	uint64_t wr_cnt;      /* struct vfio_user_write_multi, entries after it */
 	struct vfio_user_write_multi_entry e[VFIO_USER_WRITE_MULTI_MAX + 1];
 };
 
@@ -36,8 +36,8 @@ static int validate_multi(struct multi_msg *m, uint64_t wr_cnt, unsigned entries
 
 	m->h = (struct vfio_user_header){ 1, VFIO_USER_REGION_WRITE_MULTI, 0,
 					  reply ? VFIO_USER_F_TYPE_REPLY : 0, 0 };
-	m->wm.wr_cnt = wr_cnt;
-	m->h.size = (uint32_t)(HDR + sizeof(m->wm) + entries * sizeof(m->e[0]));
+	m->wr_cnt = wr_cnt;
+	m->h.size = (uint32_t)(HDR + sizeof(m->wr_cnt) + entries * sizeof(m->e[0]));
 	msg.len = m->h.size;
 	return vfio_user_msg_validate(&msg);
 }
