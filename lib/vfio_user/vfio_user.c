@@ -64,6 +64,7 @@ struct vfio_user_conn {
 	struct stashed_reply stash[MAX_STASHED];
 	unsigned nb_stashed;
 	struct vfio_user_conn *twin; /* server commands travel here, if negotiated */
+	bool twin_serves_peer;       /* client: the peer's commands arrive on the twin */
 };
 
 static const char *const command_names[VFIO_USER_MAX_COMMAND + 1] = {
@@ -442,7 +443,8 @@ void vfio_user_conn_set_handler(struct vfio_user_conn *conn,
 {
 	conn->handler = handler;
 	conn->handler_arg = arg;
-	if (conn->twin != NULL)
+	/* A server's twin carries only replies: commands there stay refused. */
+	if (conn->twin != NULL && conn->twin_serves_peer)
 		vfio_user_conn_set_handler(conn->twin, handler, arg);
 }
 
@@ -497,8 +499,11 @@ void vfio_user_conn_drop(struct vfio_user_conn *conn, int error)
 		return;
 	conn->error = error < 0 ? error : -ECONNRESET;
 	shutdown(conn->fd, SHUT_RDWR);
-	if (conn->twin != NULL)
-		vfio_user_conn_drop(conn->twin, conn->error);
+	if (conn->twin != NULL && conn->twin->error == 0) {
+		/* One connection, one message: the twin goes down with it. */
+		conn->twin->error = conn->error;
+		shutdown(conn->twin->fd, SHUT_RDWR);
+	}
 	/* A peer that hung up is how every session ends on a server: not an
 	 * error there, and the caller reports it as one where it is. */
 	if (conn->error == -ECONNRESET)
@@ -1288,7 +1293,8 @@ int vfio_user_version_client(struct vfio_user_conn *conn,
 			vfio_user_conn_drop(conn, rc);
 			goto out;
 		}
-		vfio_user_conn_set_handler(conn->twin, conn->handler, conn->handler_arg);
+		conn->twin_serves_peer = true;
+		vfio_user_conn_set_handler(conn, conn->handler, conn->handler_arg);
 	}
 	vfio_user_conn_set_limits(conn, mine, peer);
 out:
@@ -1372,7 +1378,6 @@ int vfio_user_version_server(struct vfio_user_conn *conn,
 	if (rc == 0 && twin != NULL) {
 		conn->twin = twin;
 		twin = NULL;
-		vfio_user_conn_set_handler(conn->twin, conn->handler, conn->handler_arg);
 	}
 	if (rc == 0)
 		vfio_user_conn_set_limits(conn, mine, peer);

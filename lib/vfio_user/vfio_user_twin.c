@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -100,6 +101,14 @@ static int ms_until(const struct timespec *deadline)
 	return ms < 0 ? 0 : (ms > INT_MAX ? INT_MAX : (int)ms);
 }
 
+/* true when @p fd has something to read right now. */
+static bool readable_now(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) > 0;
+}
+
 int vfio_user_twin_serve_until(struct vfio_user_conn *twin, int main_fd,
 			       struct vfio_user_msg *buf, const struct timespec *deadline)
 {
@@ -110,8 +119,11 @@ int vfio_user_twin_serve_until(struct vfio_user_conn *twin, int main_fd,
 		};
 		int rc;
 
+		/* A server that leaves closes both sockets, the twin maybe
+		 * first: what it sent on the main socket before is still
+		 * taken; only then is the loss reported. */
 		if (!vfio_user_conn_is_up(twin))
-			return -ENOTCONN;
+			return readable_now(main_fd) ? 0 : -ENOTCONN;
 		rc = poll(pfd, 2, ms_until(deadline));
 		if (rc < 0 && errno == EINTR)
 			continue;
@@ -124,8 +136,10 @@ int vfio_user_twin_serve_until(struct vfio_user_conn *twin, int main_fd,
 		 * is already there is taken next round at the latest. */
 		if (pfd[1].revents != 0) {
 			rc = vfio_user_poll(twin, buf);
+			if (rc < 0 && vfio_user_conn_is_up(twin))
+				return rc; /* the handler's error */
 			if (rc < 0)
-				return rc;
+				continue;
 		}
 		if (pfd[0].revents != 0)
 			return 0;

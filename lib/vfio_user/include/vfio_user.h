@@ -143,8 +143,9 @@ int vfio_user_conn_fd(const struct vfio_user_conn *conn);
 void vfio_user_conn_set_timeout(struct vfio_user_conn *conn, int timeout_ms);
 
 /** Set the handler for commands arriving while a reply is awaited, or
- *  during vfio_user_poll(), on the connection and on its twin socket (NULL:
- *  they get an ENOSYS error reply). */
+ *  during vfio_user_poll(), on the connection and (client side) on its twin
+ *  socket (NULL: they get an ENOSYS error reply). A server's twin socket
+ *  carries only replies: a command there always gets ENOSYS. */
 void vfio_user_conn_set_handler(struct vfio_user_conn *conn,
 				vfio_user_cmd_handler_t handler, void *arg);
 

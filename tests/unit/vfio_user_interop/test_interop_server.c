@@ -477,8 +477,11 @@ static void test_twin_socket_client(void **state)
 	e->m.nb_fds = 0;
 	dma_map(fd, 2, NOFD_IOVA, 0x1000, -1, 0);
 	assert_int_equal(expect_reply(e, fd, 2, VFIO_USER_DMA_MAP), 0);
+	/* a command on the twin socket is not served there */
+	get_info(twin, 77);
 	region_write(fd, 3, 0, DOORBELL, 1);
 	answer_dma_read(e, twin, "TWINSOCK");
+	assert_int_equal(expect_reply(e, twin, 77, VFIO_USER_DEVICE_GET_INFO), ENOSYS);
 	assert_int_equal(expect_reply(e, fd, 3, VFIO_USER_REGION_WRITE), 0);
 	assert_memory_equal(e->dev.dma_got, "TWINSOCK", 8);
 	close(twin);
