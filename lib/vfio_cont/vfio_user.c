@@ -274,7 +274,7 @@ static int user_open(struct vfio_container *c, const char *target)
 	vfio_user_caps_default(&mine);
 	mine.max_msg_fds = VFIO_USER_MAX_FDS;
 	mine.twin_socket = true;      /* server commands on their own socket */
-	mine.write_multiple = true;   /* harmless: we never receive it */
+	mine.write_multiple = true;   /* offered, so that a server may state it */
 	rc = vfio_user_version_client(uc->conn, &mine, &uc->peer);
 	if (rc < 0) {
 		vfio_user_conn_close(uc->conn);
