@@ -375,10 +375,22 @@ int vfio_user_listen(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4) < 0) {
+	/* Bind under a temporary name and rename it into place once
+	 * listening: a client that sees the socket file can connect (no
+	 * ECONNREFUSED between bind() and listen()). */
+	struct sockaddr_un tmp = sa;
+	bool renamed = snprintf(tmp.sun_path, sizeof(tmp.sun_path), "%s.%d~", path,
+				(int)getpid()) < (int)sizeof(tmp.sun_path);
+
+	if (!renamed)
+		tmp = sa; /* no room for the suffix: bind in place */
+	unlink(tmp.sun_path);
+	if (bind(fd, (struct sockaddr *)&tmp, sizeof(tmp)) < 0 || listen(fd, 4) < 0 ||
+	    (renamed && rename(tmp.sun_path, path) < 0)) {
 		rc = -errno;
 		VU_LOG(ERR, "cannot listen on '%s': %s", path, strerror(-rc));
+		if (renamed)
+			unlink(tmp.sun_path);
 		close(fd);
 		return rc;
 	}
