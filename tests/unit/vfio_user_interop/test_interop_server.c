@@ -436,7 +436,7 @@ static void test_silent_client_dropped(void **state)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		usleep(60000);
 		/* the poll loop kept turning (2 ms polls) during the handshake */
-		assert_true(__atomic_load_n(&e->loops, __ATOMIC_RELAXED) - before >= 5);
+		assert_true(__atomic_load_n(&e->loops, __ATOMIC_RELAXED) - before >= 2);
 		assert_true(peer_wait_eof(fd, 2000));
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
