@@ -9,8 +9,14 @@
  * backend's table, logged, and the error is returned by that next request.
  *
  * Memory mapped without an fd is reached by the server through DMA_READ /
- * DMA_WRITE commands on the same socket; they are served, bounds-checked
- * against the table of mappings, whenever we wait for a reply.
+ * DMA_WRITE commands, on the twin socket when the server accepted the one we
+ * offer in VERSION, else on the main socket; they are served, bounds-checked
+ * against the table of mappings, whenever we wait for a reply and in
+ * poll_events.
+ *
+ * Posted region writes (NO_REPLY) of up to 8 bytes to a server that states
+ * write_multiple are gathered into one REGION_WRITE_MULTI, sent before any
+ * other command, when full, and by poll_events.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -47,6 +53,7 @@ struct user_container {
 	unsigned nb_pending;
 	int deferred_error;           /* a pipelined map's failure, reported once */
 	bool device_attached;
+	struct vfio_user_write_batch *posted; /* posted writes not sent yet */
 };
 
 struct user_device {
@@ -163,6 +170,15 @@ static int maps_flush(struct user_container *uc)
 	return first_err;
 }
 
+/* Send the gathered posted writes: they were made before whatever is sent
+ * next. */
+static int posted_flush(struct user_container *uc)
+{
+	if (uc->posted == NULL || uc->posted->nb == 0)
+		return 0;
+	return vfio_user_write_batch_flush(uc->conn, uc->posted);
+}
+
 /* Send a command and wait for its reply in uc->rx (fds left in it). */
 static int transact(struct user_container *uc, const char *what, uint16_t command,
 		    uint32_t flags, const struct iovec *iov, unsigned iovcnt,
@@ -172,6 +188,9 @@ static int transact(struct user_container *uc, const char *what, uint16_t comman
 	int rc;
 
 	rc = conn_ready(uc, what);
+	if (rc < 0)
+		return rc;
+	rc = posted_flush(uc);
 	if (rc < 0)
 		return rc;
 	maps_flush(uc);
@@ -201,9 +220,12 @@ static void user_release(struct vfio_container *c)
 
 	if (uc == NULL)
 		return;
-	if (vfio_user_conn_is_up(uc->conn))
+	if (vfio_user_conn_is_up(uc->conn)) {
+		posted_flush(uc);
 		maps_flush(uc);
+	}
 	vfio_user_conn_close(uc->conn);
+	free(uc->posted);
 	free(uc->rx.buf);
 	free(uc->maps);
 	free(uc);
@@ -251,6 +273,8 @@ static int user_open(struct vfio_container *c, const char *target)
 	}
 	vfio_user_caps_default(&mine);
 	mine.max_msg_fds = VFIO_USER_MAX_FDS;
+	mine.twin_socket = true;      /* server commands on their own socket */
+	mine.write_multiple = true;   /* offered, so that a server may state it */
 	rc = vfio_user_version_client(uc->conn, &mine, &uc->peer);
 	if (rc < 0) {
 		vfio_user_conn_close(uc->conn);
@@ -263,6 +287,15 @@ static int user_open(struct vfio_container *c, const char *target)
 		vfio_user_conn_close(uc->conn);
 		free(uc);
 		return -ENOMEM;
+	}
+	if (uc->peer.write_multiple) {
+		uc->posted = calloc(1, sizeof(*uc->posted));
+		if (uc->posted == NULL) {
+			vfio_user_conn_close(uc->conn);
+			free(uc->rx.buf);
+			free(uc);
+			return -ENOMEM;
+		}
 	}
 	vfio_user_conn_set_handler(uc->conn, serve_dma, uc);
 	c->priv = uc;
@@ -310,6 +343,9 @@ static int user_dma_map(struct vfio_container *c, uint64_t iova, void *vaddr,
 		if (rc < 0)
 			return rc;
 	}
+	rc = posted_flush(uc);
+	if (rc < 0)
+		return rc;
 	if (uc->nb_maps == uc->max_maps) {
 		unsigned n = uc->max_maps ? uc->max_maps * 2 : 16;
 		struct user_mapping *m = realloc(uc->maps, n * sizeof(*m));
@@ -563,6 +599,14 @@ static ssize_t dev_region_write(struct vfio_device *d, uint32_t index, uint64_t 
 	struct user_container *uc = ud_of(d)->uc;
 	size_t done = 0;
 
+	if (posted && uc->posted != NULL && len > 0 && len <= VFIO_USER_WRITE_MULTI_DATA) {
+		int rc = conn_ready(uc, "REGION_WRITE");
+
+		if (rc == 0)
+			rc = vfio_user_write_batch_add(uc->conn, uc->posted, index, offset, buf,
+						       (uint32_t)len);
+		return rc < 0 ? rc : (ssize_t)len;
+	}
 	while (done < len) {
 		size_t n = len - done < chunk_max(uc) ? len - done : chunk_max(uc);
 		struct vfio_user_region_access req = {
@@ -684,6 +728,7 @@ static int dev_poll_events(struct vfio_device *d)
 	int rc;
 
 	if (was_up) {
+		posted_flush(uc);
 		maps_flush(uc);
 		rc = vfio_user_poll(uc->conn, &uc->rx);
 		vfio_user_msg_release(&uc->rx);

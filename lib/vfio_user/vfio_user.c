@@ -25,9 +25,9 @@
 
 #include "eal_log.h"
 #include "vfio_user.h"
+#include "vfio_user_internal.h"
 
 EAL_LOG_COMPONENT_REGISTER(vfio_user_logtype, "vfio_user", EAL_LOG_NOTICE);
-#define VU_LOG(lvl, ...) EAL_LOG(vfio_user_logtype, lvl, __VA_ARGS__)
 
 #define HDR_SIZE sizeof(struct vfio_user_header)
 /* Commands awaiting a reply at once; QEMU pipelines a few dozen DMA maps. */
@@ -63,6 +63,8 @@ struct vfio_user_conn {
 	unsigned nb_in_flight;
 	struct stashed_reply stash[MAX_STASHED];
 	unsigned nb_stashed;
+	struct vfio_user_conn *twin; /* server commands travel here, if negotiated */
+	bool twin_serves_peer;       /* client: the peer's commands arrive on the twin */
 };
 
 static const char *const command_names[VFIO_USER_MAX_COMMAND + 1] = {
@@ -102,6 +104,7 @@ void vfio_user_caps_default(struct vfio_user_caps *caps)
 	caps->max_data_xfer_size = VFIO_USER_DEFAULT_MAX_DATA_XFER_SIZE;
 	caps->max_dma_maps = VFIO_USER_DEFAULT_MAX_DMA_MAPS;
 	caps->pgsizes = VFIO_USER_DEFAULT_PGSIZES;
+	caps->twin_fd_index = -1;
 }
 
 static int json_u64(json_object *parent, const char *key, uint64_t min,
@@ -204,6 +207,8 @@ int vfio_user_caps_parse(const char *json, struct vfio_user_caps *caps)
 	    json_flag(cap, "twin_socket", &caps->twin_socket) < 0 ||
 	    json_flag(cap, "write_multiple", &caps->write_multiple) < 0)
 		goto out;
+	if (vfio_user_twin_parse_fd_index(cap, &caps->twin_fd_index) < 0)
+		goto out;
 	if (json_object_object_get_ex(cap, "migration", &mig)) {
 		if (!json_object_is_type(mig, json_type_object)) {
 			VU_LOG(ERR, "VERSION capability \"migration\" is not an object");
@@ -249,6 +254,9 @@ int vfio_user_caps_format(const struct vfio_user_caps *caps, char *buf, size_t l
 	if (caps->twin_socket) {
 		json_object *twin = json_object_new_object();
 		json_object_object_add(twin, "supported", json_object_new_boolean(1));
+		if (caps->twin_fd_index >= 0)
+			json_object_object_add(twin, "fd_index",
+					       json_object_new_int(caps->twin_fd_index));
 		json_object_object_add(cap, "twin_socket", twin);
 	}
 	if (caps->write_multiple)
@@ -367,10 +375,22 @@ int vfio_user_listen(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4) < 0) {
+	/* Bind under a temporary name and rename it into place once
+	 * listening: a client that sees the socket file can connect (no
+	 * ECONNREFUSED between bind() and listen()). */
+	struct sockaddr_un tmp = sa;
+	bool renamed = snprintf(tmp.sun_path, sizeof(tmp.sun_path), "%s.%d~", path,
+				(int)getpid()) < (int)sizeof(tmp.sun_path);
+
+	if (!renamed)
+		tmp = sa; /* no room for the suffix: bind in place */
+	unlink(tmp.sun_path);
+	if (bind(fd, (struct sockaddr *)&tmp, sizeof(tmp)) < 0 || listen(fd, 4) < 0 ||
+	    (renamed && rename(tmp.sun_path, path) < 0)) {
 		rc = -errno;
 		VU_LOG(ERR, "cannot listen on '%s': %s", path, strerror(-rc));
+		if (renamed)
+			unlink(tmp.sun_path);
 		close(fd);
 		return rc;
 	}
@@ -412,6 +432,7 @@ void vfio_user_conn_close(struct vfio_user_conn *conn)
 		return;
 	for (unsigned i = 0; i < conn->nb_stashed; i++)
 		stash_free(&conn->stash[i]);
+	vfio_user_conn_close(conn->twin);
 	close(conn->fd);
 	free(conn);
 }
@@ -425,6 +446,8 @@ void vfio_user_conn_set_timeout(struct vfio_user_conn *conn, int timeout_ms)
 {
 	if (timeout_ms > 0)
 		conn->timeout_ms = timeout_ms;
+	if (conn->twin != NULL)
+		vfio_user_conn_set_timeout(conn->twin, timeout_ms);
 }
 
 void vfio_user_conn_set_handler(struct vfio_user_conn *conn,
@@ -432,6 +455,9 @@ void vfio_user_conn_set_handler(struct vfio_user_conn *conn,
 {
 	conn->handler = handler;
 	conn->handler_arg = arg;
+	/* A server's twin carries only replies: commands there stay refused. */
+	if (conn->twin != NULL && conn->twin_serves_peer)
+		vfio_user_conn_set_handler(conn->twin, handler, arg);
 }
 
 void vfio_user_conn_set_limits(struct vfio_user_conn *conn,
@@ -445,6 +471,18 @@ void vfio_user_conn_set_limits(struct vfio_user_conn *conn,
 	conn->send_max = HDR_SIZE + peer->max_data_xfer_size + VFIO_USER_MSG_OVERHEAD;
 	conn->send_max_fds = peer->max_msg_fds < VFIO_USER_MAX_FDS ?
 			     peer->max_msg_fds : VFIO_USER_MAX_FDS;
+	if (conn->twin != NULL)
+		vfio_user_conn_set_limits(conn->twin, mine, peer);
+}
+
+struct vfio_user_conn *vfio_user_conn_cmd_channel(struct vfio_user_conn *conn)
+{
+	return conn->twin != NULL ? conn->twin : conn;
+}
+
+bool vfio_user_conn_has_twin(const struct vfio_user_conn *conn)
+{
+	return conn->twin != NULL;
 }
 
 size_t vfio_user_conn_max_msg_size(const struct vfio_user_conn *conn)
@@ -473,6 +511,11 @@ void vfio_user_conn_drop(struct vfio_user_conn *conn, int error)
 		return;
 	conn->error = error < 0 ? error : -ECONNRESET;
 	shutdown(conn->fd, SHUT_RDWR);
+	if (conn->twin != NULL && conn->twin->error == 0) {
+		/* One connection, one message: the twin goes down with it. */
+		conn->twin->error = conn->error;
+		shutdown(conn->twin->fd, SHUT_RDWR);
+	}
 	/* A peer that hung up is how every session ends on a server: not an
 	 * error there, and the caller reports it as one where it is. */
 	if (conn->error == -ECONNRESET)
@@ -859,7 +902,8 @@ static const struct cmd_shape shapes[VFIO_USER_MAX_COMMAND + 1] = {
 				  sizeof(struct vfio_user_dma_access), false },
 	[VFIO_USER_DEVICE_RESET] = { 0, 0, false },
 	[VFIO_USER_DIRTY_PAGES] = { 8, 0, true },
-	[VFIO_USER_REGION_WRITE_MULTI] = { 8, 0, false },
+	[VFIO_USER_REGION_WRITE_MULTI] = { sizeof(struct vfio_user_write_multi),
+					   sizeof(struct vfio_user_write_multi), false },
 	[VFIO_USER_DEVICE_FEATURE] = { sizeof(struct vfio_user_device_feature),
 				       sizeof(struct vfio_user_device_feature), true },
 	[VFIO_USER_MIG_DATA_READ] = { 8, 8, true },
@@ -920,6 +964,10 @@ int vfio_user_msg_validate(const struct vfio_user_msg *msg)
 		}
 	}
 	switch (h->command) {
+	case VFIO_USER_REGION_WRITE_MULTI:
+		if (reply)
+			return 0;
+		return vfio_user_write_multi_entries(msg, &(uint32_t){ 0 }) != NULL ? 0 : -EINVAL;
 	case VFIO_USER_REGION_READ:
 	case VFIO_USER_DMA_READ:
 		carries_data = reply;
@@ -1043,14 +1091,16 @@ int vfio_user_poll(struct vfio_user_conn *conn, struct vfio_user_msg *buf)
 		if (rc < 0)
 			return -errno;
 		if (rc == 0)
-			return handled;
+			break;
 		/* POLLHUP / POLLERR with nothing left to read: recv() sees the
 		 * end of the stream and drops the connection. */
 		rc = vfio_user_recv(conn, buf);
 		if (rc < 0) {
 			if (!vfio_user_conn_is_up(conn))
 				conn->nb_in_flight = 0;
-			return rc == -ETIMEDOUT ? handled : rc;
+			if (rc == -ETIMEDOUT)
+				break;
+			return rc;
 		}
 		handled++;
 		if ((vfio_user_msg_header(buf)->flags & VFIO_USER_F_TYPE_MASK) ==
@@ -1061,6 +1111,19 @@ int vfio_user_poll(struct vfio_user_conn *conn, struct vfio_user_msg *buf)
 		if (rc < 0)
 			return rc;
 	}
+	if (conn->twin != NULL) {
+		int rc = vfio_user_poll(conn->twin, buf);
+
+		if (rc < 0) {
+			if (!vfio_user_conn_is_up(conn->twin)) {
+				vfio_user_conn_drop(conn, vfio_user_conn_error(conn->twin));
+				conn->nb_in_flight = 0;
+			}
+			return rc;
+		}
+		handled += rc;
+	}
+	return handled;
 }
 
 int vfio_user_wait_reply(struct vfio_user_conn *conn, uint16_t id,
@@ -1085,7 +1148,22 @@ int vfio_user_wait_reply(struct vfio_user_conn *conn, uint16_t id,
 	for (;;) {
 		const struct vfio_user_header *h;
 
-		rc = vfio_user_recv(conn, reply);
+		rc = 0;
+		if (conn->twin != NULL) {
+			struct timespec deadline;
+
+			deadline_in(&deadline, conn->timeout_ms);
+			rc = vfio_user_twin_serve_until(conn->twin, conn->fd, reply, &deadline);
+			if (rc < 0 && rc != -ETIMEDOUT) {
+				if (!vfio_user_conn_is_up(conn->twin)) {
+					vfio_user_conn_drop(conn, vfio_user_conn_error(conn->twin));
+					conn->nb_in_flight = 0;
+				}
+				return rc;
+			}
+		}
+		if (rc == 0)
+			rc = vfio_user_recv(conn, reply);
 		if (rc == -ETIMEDOUT) {
 			VU_LOG(ERR, "vfio-user server did not answer %s (id %u) within %d ms",
 			       vfio_user_command_name(command), id, conn->timeout_ms);
@@ -1206,7 +1284,6 @@ int vfio_user_version_client(struct vfio_user_conn *conn,
 		VU_LOG(ERR, "vfio-user VERSION handshake failed: %s", strerror(-rc));
 		goto out;
 	}
-	vfio_user_msg_release(&reply);
 	rc = vfio_user_msg_validate(&reply);
 	if (rc < 0)
 		goto out;
@@ -1222,8 +1299,19 @@ int vfio_user_version_client(struct vfio_user_conn *conn,
 		VU_LOG(ERR, "vfio-user server's VERSION capabilities are malformed");
 		goto out;
 	}
+	/* Only an offered twin socket can be enabled by the server. */
+	if (mine->twin_socket && peer->twin_socket && conn->twin == NULL) {
+		rc = vfio_user_twin_adopt(&reply, peer, conn->timeout_ms, &conn->twin);
+		if (rc < 0) {
+			vfio_user_conn_drop(conn, rc);
+			goto out;
+		}
+		conn->twin_serves_peer = true;
+		vfio_user_conn_set_handler(conn, conn->handler, conn->handler_arg);
+	}
 	vfio_user_conn_set_limits(conn, mine, peer);
 out:
+	vfio_user_msg_release(&reply);
 	free(reply.buf);
 	return rc;
 }
@@ -1236,6 +1324,9 @@ int vfio_user_version_server(struct vfio_user_conn *conn,
 	struct vfio_user_msg msg = { .buf = NULL };
 	const struct vfio_user_version *v;
 	const struct vfio_user_header *h;
+	struct vfio_user_conn *twin = NULL;
+	struct vfio_user_caps told;
+	int twin_fd = -1;
 	struct iovec iov;
 	size_t len;
 	uint16_t minor;
@@ -1278,14 +1369,35 @@ int vfio_user_version_server(struct vfio_user_conn *conn,
 		vfio_user_reply_error(conn, &msg, EINVAL);
 		goto out;
 	}
-	rc = version_payload(mine, minor, payload, sizeof(payload), &len);
+	told = *mine;
+	told.twin_fd_index = -1;
+	/* The reply's capabilities are a subset of the offer: a twin socket
+	 * only for a client that asked for one. */
+	told.twin_socket = mine->twin_socket && peer->twin_socket && conn->twin == NULL;
+	if (told.twin_socket) {
+		rc = vfio_user_twin_create(conn->timeout_ms, &twin, &twin_fd);
+		if (rc < 0) {
+			vfio_user_reply_error(conn, &msg, -rc);
+			goto out;
+		}
+		told.twin_fd_index = 0;
+	}
+	rc = version_payload(&told, minor, payload, sizeof(payload), &len);
 	if (rc < 0)
 		goto out;
 	iov = (struct iovec){ payload, len };
-	rc = vfio_user_reply(conn, &msg, &iov, 1, NULL, 0);
+	rc = vfio_user_reply(conn, &msg, &iov, 1, twin != NULL ? &twin_fd : NULL,
+			     twin != NULL ? 1 : 0);
+	if (rc == 0 && twin != NULL) {
+		conn->twin = twin;
+		twin = NULL;
+	}
 	if (rc == 0)
 		vfio_user_conn_set_limits(conn, mine, peer);
 out:
+	vfio_user_conn_close(twin);
+	if (twin_fd >= 0)
+		close(twin_fd);
 	free(msg.buf);
 	return rc;
 }

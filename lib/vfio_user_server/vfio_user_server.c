@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "eal_log.h"
@@ -49,6 +50,9 @@ struct vus_server {
 	struct vfio_user_caps peer_caps;
 	void *msg_buf;
 	size_t msg_capacity;
+	struct timespec handshake_deadline; /* a connected client must send VERSION by then */
+	int handshake_timeout_ms;
+	struct vus_cmd_queue crossing;      /* client commands that crossed our DMA */
 
 	uint8_t config[VUS_PCI_CONFIG_SPACE_MAX];
 	uint8_t config_wmask[VUS_PCI_CONFIG_SPACE_MAX];
@@ -244,10 +248,14 @@ static int dma_by_message(struct vus_server *srv, uint64_t iova, void *buf,
 		uint16_t id;
 		int rc;
 
-		rc = vfio_user_requestv(srv->conn, is_write ? VFIO_USER_DMA_WRITE : VFIO_USER_DMA_READ,
+		/* The twin socket when negotiated: then client commands never
+		 * arrive in between; otherwise they are queued (crossing). */
+		struct vfio_user_conn *chan = vfio_user_conn_cmd_channel(srv->conn);
+
+		rc = vfio_user_requestv(chan, is_write ? VFIO_USER_DMA_WRITE : VFIO_USER_DMA_READ,
 					0, iov, is_write ? 2 : 1, NULL, 0, &id);
 		if (rc == 0)
-			rc = vfio_user_wait_reply(srv->conn, id, &reply);
+			rc = vfio_user_wait_reply(chan, id, &reply);
 		if (rc == 0 && !is_write) {
 			size_t plen;
 			const struct vfio_user_dma_access *ans = vfio_user_msg_payload(&reply, &plen);
@@ -901,12 +909,52 @@ static int handle_set_irqs(struct vus_server *srv, struct vfio_user_msg *msg,
 	return reply_struct(srv, msg, NULL, 0);
 }
 
+/* The region @p region as accesses see it, after checking that
+ * [offset, offset + count) lies inside it. NULL (logged) otherwise. */
+static const struct vus_region *region_for_access(struct vus_server *srv, const char *what,
+						  uint32_t region, uint64_t offset,
+						  uint32_t count)
+{
+	const struct vus_region *r;
+	uint64_t size;
+
+	if (region >= VUS_PCI_NUM_REGIONS || count == 0 ||
+	    count > srv->peer_caps.max_data_xfer_size) {
+		VUS_LOG(ERR, srv, "%s region %u count %u: bad region or count", what, region, count);
+		return NULL;
+	}
+	r = &srv->info.regions[region];
+	size = (region == VUS_PCI_CONFIG_REGION && r->size == 0) ?
+		srv->info.config_size : r->size;
+	if (size == 0 || offset > size || count > size - offset) {
+		VUS_LOG(ERR, srv, "%s region %u %#llx+%u is outside the region (size %#llx)",
+			what, region, (unsigned long long)offset, count, (unsigned long long)size);
+		return NULL;
+	}
+	return r;
+}
+
+int vus_region_write(struct vus_server *srv, const char *what, uint32_t region,
+		     uint64_t offset, const void *data, uint32_t count)
+{
+	const struct vus_region *r = region_for_access(srv, what, region, offset, count);
+
+	if (r == NULL)
+		return -EINVAL;
+	if (region == VUS_PCI_CONFIG_REGION && r->size == 0)
+		return config_access(srv, offset, (void *)(uintptr_t)data, count, true);
+	if (r->access == NULL || !(r->flags & VUS_REGION_WRITE)) {
+		VUS_LOG(ERR, srv, "%s region %u: not allowed on this region", what, region);
+		return -EINVAL;
+	}
+	return r->access(srv->info.priv, offset, (void *)(uintptr_t)data, count, true);
+}
+
 static int handle_region_access(struct vus_server *srv, struct vfio_user_msg *msg,
 				const void *payload, size_t len, bool is_write)
 {
 	const struct vfio_user_region_access *req = payload;
 	const struct vus_region *r;
-	uint64_t size;
 	uint8_t *data;
 	int rc;
 
@@ -914,46 +962,31 @@ static int handle_region_access(struct vus_server *srv, struct vfio_user_msg *ms
 		VUS_LOG(ERR, srv, "REGION_%s payload too short", is_write ? "WRITE" : "READ");
 		return -EINVAL;
 	}
-	if (req->region >= VUS_PCI_NUM_REGIONS || req->count == 0 ||
-	    req->count > srv->peer_caps.max_data_xfer_size ||
-	    (is_write && len - sizeof(*req) != req->count)) {
-		VUS_LOG(ERR, srv, "REGION_%s region %u count %u: bad region, count or data size",
-			is_write ? "WRITE" : "READ", req->region, req->count);
+	if (is_write && len - sizeof(*req) != req->count) {
+		VUS_LOG(ERR, srv, "REGION_WRITE region %u count %u: carries %zu data bytes",
+			req->region, req->count, len - sizeof(*req));
 		return -EINVAL;
 	}
-	r = &srv->info.regions[req->region];
-	size = (req->region == VUS_PCI_CONFIG_REGION && r->size == 0) ?
-		srv->info.config_size : r->size;
-	if (size == 0 || req->offset > size || req->count > size - req->offset) {
-		VUS_LOG(ERR, srv, "REGION_%s region %u %#llx+%u is outside the region (size %#llx)",
-			is_write ? "WRITE" : "READ", req->region,
-			(unsigned long long)req->offset, req->count, (unsigned long long)size);
-		return -EINVAL;
+	if (is_write) {
+		rc = vus_region_write(srv, "REGION_WRITE", req->region, req->offset, req->data,
+				      req->count);
+		if (rc < 0)
+			return rc;
+		return reply_struct(srv, msg, req, sizeof(*req));
 	}
+	r = region_for_access(srv, "REGION_READ", req->region, req->offset, req->count);
+	if (r == NULL)
+		return -EINVAL;
 	if (req->region == VUS_PCI_CONFIG_REGION && r->size == 0) {
-		if (is_write) {
-			rc = config_access(srv, req->offset, (void *)(uintptr_t)req->data, req->count, true);
-			if (rc < 0)
-				return rc;
-			return reply_struct(srv, msg, req, sizeof(*req));
-		}
 		data = malloc(req->count);
 		if (data == NULL)
 			return -ENOMEM;
 		rc = config_access(srv, req->offset, data, req->count, false);
 	} else {
-		if (r->access == NULL ||
-		    !(r->flags & (is_write ? VUS_REGION_WRITE : VUS_REGION_READ))) {
-			VUS_LOG(ERR, srv, "REGION_%s region %u: not allowed on this region",
-				is_write ? "WRITE" : "READ", req->region);
+		if (r->access == NULL || !(r->flags & VUS_REGION_READ)) {
+			VUS_LOG(ERR, srv, "REGION_READ region %u: not allowed on this region",
+				req->region);
 			return -EINVAL;
-		}
-		if (is_write) {
-			rc = r->access(srv->info.priv, req->offset, (void *)(uintptr_t)req->data,
-				       req->count, true);
-			if (rc < 0)
-				return rc;
-			return reply_struct(srv, msg, req, sizeof(*req));
 		}
 		data = calloc(1, req->count);
 		if (data == NULL)
@@ -1089,6 +1122,14 @@ int vus_server_handle_msg(struct vus_server *srv, struct vfio_user_msg *msg)
 						srv->peer_caps.max_data_xfer_size,
 						hdr->command == VFIO_USER_MIG_DATA_WRITE);
 			break;
+		case VFIO_USER_REGION_WRITE_MULTI: {
+			struct vfio_user_write_multi done = { 0 };
+
+			rc = vus_write_multi_apply(srv, msg, &done.wr_cnt);
+			if (rc == 0)
+				rc = reply_struct(srv, msg, &done, sizeof(done));
+			break;
+		}
 		default:
 			VUS_LOG(INFO, srv, "command %s (%u) is not supported",
 				vfio_user_command_name(hdr->command), hdr->command);
@@ -1116,6 +1157,7 @@ static void client_gone(struct vus_server *srv)
 		return;
 	VUS_LOG(INFO, srv, "client disconnected (%s)", strerror(-vfio_user_conn_error(srv->conn)));
 	logging_stop(srv);
+	vus_cmd_queue_clear(&srv->crossing);
 	unmap_all(srv);
 	device_reset(srv);
 	vfio_user_conn_close(srv->conn);
@@ -1123,6 +1165,18 @@ static void client_gone(struct vus_server *srv)
 	srv->negotiated = false;
 	free(srv->msg_buf);
 	srv->msg_buf = NULL;
+}
+
+/* A client just connected: it has handshake_timeout_ms to send VERSION. */
+static void handshake_arm(struct vus_server *srv)
+{
+	clock_gettime(CLOCK_MONOTONIC, &srv->handshake_deadline);
+	srv->handshake_deadline.tv_sec += srv->handshake_timeout_ms / 1000;
+	srv->handshake_deadline.tv_nsec += (long)(srv->handshake_timeout_ms % 1000) * 1000000;
+	if (srv->handshake_deadline.tv_nsec >= 1000000000) {
+		srv->handshake_deadline.tv_sec++;
+		srv->handshake_deadline.tv_nsec -= 1000000000;
+	}
 }
 
 static int negotiate(struct vus_server *srv)
@@ -1137,6 +1191,10 @@ static int negotiate(struct vus_server *srv)
 	 * page size from 512 bytes is accepted; 4 KiB is the one offered. */
 	mine.migration_pgsize = 4096;
 	mine.migration_max_bitmap_size = mine.max_data_xfer_size;
+	/* Our DMA commands go on a twin socket for a client that offers one;
+	 * REGION_WRITE_MULTI is understood (vus_write_multi_apply()). */
+	mine.twin_socket = true;
+	mine.write_multiple = true;
 	rc = vfio_user_version_server(srv->conn, &mine, &srv->peer_caps);
 	if (rc < 0) {
 		VUS_LOG(ERR, srv, "VERSION handshake failed: %s", strerror(-rc));
@@ -1146,10 +1204,11 @@ static int negotiate(struct vus_server *srv)
 	srv->msg_buf = malloc(srv->msg_capacity);
 	if (srv->msg_buf == NULL)
 		return -ENOMEM;
-	vfio_user_conn_set_handler(srv->conn, NULL, NULL);
+	vfio_user_conn_set_handler(srv->conn, vus_cmd_queue_handler, &srv->crossing);
 	srv->negotiated = true;
 	srv->clients++;
-	VUS_LOG(INFO, srv, "client connected");
+	VUS_LOG(INFO, srv, "client connected%s", vfio_user_conn_has_twin(srv->conn) ?
+		" (twin socket for DMA commands)" : "");
 	return 0;
 }
 
@@ -1168,6 +1227,8 @@ static struct vus_server *server_alloc(const struct vus_device_info *info)
 	if (srv->info.name == NULL)
 		srv->info.name = "vfio-user device";
 	srv->listen_fd = -1;
+	srv->handshake_timeout_ms = VUS_HANDSHAKE_TIMEOUT_MS;
+	srv->crossing.name = srv->info.name;
 	vfio_user_caps_default(&srv->peer_caps);
 	for (unsigned i = 0; i < VUS_PCI_NUM_IRQS; i++) {
 		unsigned n = EAL_MAX(info->irq_count[i], 1u);
@@ -1239,6 +1300,7 @@ struct vus_server *vus_server_create_connected(int conn_fd,
 		errno = err;
 		return NULL;
 	}
+	handshake_arm(srv);
 	return srv;
 }
 
@@ -1282,6 +1344,73 @@ static int serve_one(struct vus_server *srv)
 	return 1;
 }
 
+/* Handle the client commands kept while our DMA command was in flight,
+ * before anything newer is read. 1 per command, or -ENOTCONN / -EPROTO. */
+static int drain_crossing(struct vus_server *srv)
+{
+	int handled = 0;
+
+	while (srv->conn != NULL && srv->negotiated) {
+		struct vfio_user_msg msg = { .buf = srv->msg_buf, .capacity = srv->msg_capacity };
+		int rc;
+
+		if (!vus_cmd_queue_pop(&srv->crossing, &msg))
+			break;
+		rc = vus_server_handle_msg(srv, &msg);
+		vfio_user_msg_release(&msg);
+		if (rc == -ENOTCONN || rc == -EPROTO)
+			return rc;
+		handled++;
+	}
+	return handled;
+}
+
+/* Milliseconds until @p t (CLOCK_MONOTONIC), at least 0. */
+static int ms_until(const struct timespec *t)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(t->tv_sec - now.tv_sec) * 1000 + (t->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : (ms > INT_MAX ? INT_MAX : (int)ms);
+}
+
+/* One step of a connected client's handshake, never longer than
+ * @p timeout_ms (-1: until the handshake deadline). 1 once negotiated,
+ * 0 still waiting, < 0 the client is to be dropped (reason logged). */
+static int handshake_step(struct vus_server *srv, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = vfio_user_conn_fd(srv->conn), .events = POLLIN };
+	int left = ms_until(&srv->handshake_deadline);
+	int rc;
+
+	if (timeout_ms < 0 || timeout_ms > left)
+		timeout_ms = left;
+	rc = poll(&pfd, 1, timeout_ms);
+	if (rc < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (rc > 0) {
+		rc = vus_version_ready(pfd.fd);
+		if (rc == -ECONNRESET) {
+			VUS_LOG(NOTICE, srv, "client hung up before sending VERSION");
+			return rc;
+		}
+		if (rc < 0) {
+			VUS_LOG(WARNING, srv, "client socket failed before VERSION: %s", strerror(-rc));
+			return rc;
+		}
+		if (rc == 1)
+			return negotiate(srv) < 0 ? -EPROTO : 1;
+	}
+	if (ms_until(&srv->handshake_deadline) == 0) {
+		VUS_LOG(WARNING, srv, "client sent no complete VERSION within %d ms of connecting: dropped (a vfio-user client starts with VERSION)",
+			srv->handshake_timeout_ms);
+		return -ETIMEDOUT;
+	}
+	return 0;
+}
+
 int vus_server_poll(struct vus_server *srv, int timeout_ms)
 {
 	struct pollfd pfd;
@@ -1298,22 +1427,33 @@ int vus_server_poll(struct vus_server *srv, int timeout_ms)
 			return errno == EINTR ? 0 : -errno;
 		if (rc == 0)
 			return 0;
-		srv->conn = vfio_user_accept(srv->listen_fd, VUS_CONN_TIMEOUT_MS);
+		/* The listening socket is readable: accept() does not wait. */
+		srv->conn = vfio_user_accept(srv->listen_fd, 1);
 		if (srv->conn == NULL) {
 			VUS_LOG(WARNING, srv, "accept failed: %s", strerror(errno));
 			return 0;
 		}
+		vfio_user_conn_set_timeout(srv->conn, VUS_CONN_TIMEOUT_MS);
+		handshake_arm(srv);
 		timeout_ms = 0;
 	}
 	if (!srv->negotiated) {
-		rc = negotiate(srv);
+		rc = handshake_step(srv, timeout_ms);
 		if (rc < 0) {
 			client_gone(srv);
 			return srv->listen_fd < 0 ? -ENOTCONN : 0;
 		}
+		if (rc == 0)
+			return 0;
 		handled++;
 		timeout_ms = 0;
 	}
+	rc = drain_crossing(srv);
+	if (rc < 0) {
+		client_gone(srv);
+		return srv->listen_fd < 0 ? -ENOTCONN : handled;
+	}
+	handled += rc;
 	/* Drain what is queued; bounded so that the fast path keeps running. */
 	for (int i = 0; i < 64; i++) {
 		pfd.fd = vfio_user_conn_fd(srv->conn);
@@ -1325,6 +1465,10 @@ int vus_server_poll(struct vus_server *srv, int timeout_ms)
 		if (rc == 0)
 			break;
 		rc = serve_one(srv);
+		if (rc >= 0) {
+			handled += rc;
+			rc = drain_crossing(srv);
+		}
 		if (rc < 0) {
 			client_gone(srv);
 			return srv->listen_fd < 0 ? -ENOTCONN : handled;
@@ -1337,6 +1481,12 @@ int vus_server_poll(struct vus_server *srv, int timeout_ms)
 enum vus_migration_state vus_migration_state(const struct vus_server *srv)
 {
 	return srv->mig.state;
+}
+
+void vus_server_set_handshake_timeout(struct vus_server *srv, int timeout_ms)
+{
+	if (timeout_ms > 0)
+		srv->handshake_timeout_ms = timeout_ms;
 }
 
 bool vus_server_connected(const struct vus_server *srv)

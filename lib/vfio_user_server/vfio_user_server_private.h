@@ -6,6 +6,8 @@
 #ifndef UPDK_VFIO_USER_SERVER_PRIVATE_H
 #define UPDK_VFIO_USER_SERVER_PRIVATE_H
 
+#include <stdbool.h>
+
 #include "eal_log.h"
 #include "vfio_user.h"
 #include "vfio_user_server.h"
@@ -20,6 +22,57 @@ extern struct eal_log_component vus_logtype;
 #define VUS_MAX_LOGGING_RANGES 1024u
 /* How long the server waits for a client inside one message or reply. */
 #define VUS_CONN_TIMEOUT_MS 2000
+
+/* How long a connected client has to send its VERSION before it is
+ * dropped (vus_server_set_handshake_timeout() changes it per server). */
+#define VUS_HANDSHAKE_TIMEOUT_MS 2000
+/* Largest VERSION message the handshake reads (header, version, JSON). */
+#define VUS_VERSION_MAX_BYTES (16u + 4u * 1024u)
+/* Client commands kept while the server waits for its own DMA reply on the
+ * one socket (no twin socket): at most this many, and this many bytes. */
+#define VUS_MAX_CROSSING_CMDS 64u
+#define VUS_MAX_CROSSING_BYTES (4u << 20)
+
+struct vus_queued_cmd {
+	void *buf;
+	size_t len;
+	int fds[VFIO_USER_MAX_FDS];
+	unsigned nb_fds;
+};
+
+/* FIFO of client commands that crossed a server DMA command. */
+struct vus_cmd_queue {
+	const char *name;   /* the device's, for messages */
+	struct vus_queued_cmd cmds[VUS_MAX_CROSSING_CMDS];
+	unsigned head;
+	unsigned count;
+	size_t bytes;
+};
+
+/* Connection handler (vfio_user_conn_set_handler(), arg: the queue): keeps
+ * a client command that arrives while a server DMA reply is awaited.
+ * Beyond the bounds: EBUSY error reply and an error logged. */
+int vus_cmd_queue_handler(struct vfio_user_conn *conn, struct vfio_user_msg *msg, void *arg);
+/* Oldest kept command into @p msg (buf, capacity given; fds moved).
+ * false when empty. */
+bool vus_cmd_queue_pop(struct vus_cmd_queue *q, struct vfio_user_msg *msg);
+/* Forget every kept command (closing their fds). */
+void vus_cmd_queue_clear(struct vus_cmd_queue *q);
+
+/* 1 when the client's whole first message (VERSION) can be read without
+ * waiting, 0 not yet, -ECONNRESET when the client hung up, -errno. */
+int vus_version_ready(int fd);
+
+/* One region write by the client (REGION_WRITE, REGION_WRITE_MULTI entry):
+ * range and permission checked, config space or the model's callback.
+ * @p what names the command for messages. 0 or a negative errno. */
+int vus_region_write(struct vus_server *srv, const char *what, uint32_t region,
+		     uint64_t offset, const void *data, uint32_t count);
+
+/* Apply the writes of a REGION_WRITE_MULTI in order; *@p done counts those
+ * applied. 0, or the errno of the malformed message / first failed write. */
+int vus_write_multi_apply(struct vus_server *srv, const struct vfio_user_msg *msg,
+			  uint64_t *done);
 
 /*
  * Migration state machine and data stream (vfio_user_server_migration.c).

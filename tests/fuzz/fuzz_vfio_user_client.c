@@ -7,6 +7,11 @@
  * while the client runs a fixed series of operations. Any crash, leak,
  * sanitizer report or hang is a bug; errors are expected.
  *
+ * The input's first byte picks the server's VERSION capabilities: bit 0
+ * write_multiple (the client then coalesces posted writes), bit 1 a twin
+ * socket, which gets the first (bits 2-7)/63 of the rest of the input while
+ * the main socket gets the remainder.
+ *
  * Also feeds the input to the VERSION JSON parser.
  */
 #include <errno.h>
@@ -50,25 +55,79 @@ static void write_all(int fd, const void *buf, size_t len)
 	}
 }
 
+/* The VERSION reply with the capabilities @p mode asks for; the twin
+ * socket's client end rides along when bit 1 is set. */
+static void send_version(int fd, uint8_t mode, int twin_fd)
+{
+	struct {
+		struct vfio_user_header h;
+		uint16_t major, minor; /* struct vfio_user_version, JSON after it */
+		char json[128];
+	} version = { { 1, VFIO_USER_VERSION, 0, VFIO_USER_F_TYPE_REPLY, 0 }, 0, 2, "" };
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int n = snprintf(version.json, sizeof(version.json), "{\"capabilities\":{%s%s%s}}",
+			 (mode & 1) ? "\"write_multiple\":true" : "",
+			 (mode & 3) == 3 ? "," : "",
+			 (mode & 2) ? "\"twin_socket\":{\"supported\":true,\"fd_index\":0}" : "");
+
+	version.h.size = (uint32_t)(sizeof(version.h) + 4 + (size_t)n + 1);
+	iov = (struct iovec){ &version, version.h.size };
+	if (twin_fd >= 0) {
+		struct cmsghdr *cm;
+
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.b;
+		mh.msg_controllen = sizeof(ctl.b);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &twin_fd, sizeof(int));
+	}
+	if (sendmsg(fd, &mh, MSG_NOSIGNAL) != (ssize_t)version.h.size)
+		return; /* the client went away: one of the cases */
+}
+
 static void *server(void *arg)
 {
 	const struct feed *f = arg;
-	struct {
-		struct vfio_user_header h;
-		struct vfio_user_version v;
-	} version = { { 1, VFIO_USER_VERSION, sizeof(version), VFIO_USER_F_TYPE_REPLY, 0 },
-		      { 0, 2 } };
-	uint8_t sink[4096];
+	const uint8_t *data = f->data;
+	size_t size = f->size, to_twin = 0;
+	uint8_t mode = 0, sink[4096];
+	int twin[2] = { -1, -1 };
 	int fd = accept(listen_fd, NULL, NULL);
 
 	if (fd < 0)
 		return NULL;
-	write_all(fd, &version, sizeof(version));
-	write_all(fd, f->data, f->size);
+	if (size > 0) {
+		mode = data[0];
+		data++;
+		size--;
+	}
+	if ((mode & 2) && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, twin) == 0)
+		to_twin = size * (mode >> 2) / 63;
+	send_version(fd, mode, twin[1]);
+	if (twin[1] >= 0)
+		close(twin[1]);
+	if (twin[0] >= 0) {
+		write_all(twin[0], data, to_twin);
+		shutdown(twin[0], SHUT_WR);
+	}
+	write_all(fd, data + to_twin, size - to_twin);
 	shutdown(fd, SHUT_WR);
 	/* keep reading so the client never blocks on a full socket */
 	while (read(fd, sink, sizeof(sink)) > 0)
 		;
+	if (twin[0] >= 0) {
+		while (read(twin[0], sink, sizeof(sink)) > 0)
+			;
+		close(twin[0]);
+	}
 	close(fd);
 	return NULL;
 }
@@ -125,6 +184,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ops->device_attach(&c, "", &dev) == 0) {
 			dev->ops->region_read(dev, 0, 0, buf, sizeof(buf));
 			dev->ops->region_write(dev, 0, 0, buf, 8, true);
+			dev->ops->region_write(dev, 0, 8, buf, 4, true);
+			dev->ops->poll_events(dev); /* flushes them, serves the twin */
 			if (dev->ops->get_region_info(dev, 0, &r) == 0 && r.fd >= 0) {
 				void *p = dev->ops->region_mmap(dev, &r, 0, 4096);
 				if (p != NULL) /* the fd may be anything: not touched */

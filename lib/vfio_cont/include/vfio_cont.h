@@ -231,7 +231,9 @@ struct vfio_device_ops {
 	/** Read/write @p len bytes at @p offset of region @p index. Returns
 	 *  bytes done (all of @p len, or an error) or a negative errno. A
 	 *  @p posted write may return before the device has seen it (vfio-user
-	 *  NO_REPLY); reads flush it. Kernel devices: pread/pwrite, so config
+	 *  NO_REPLY; up to 8 bytes, to a server that states write_multiple,
+	 *  gathered into one REGION_WRITE_MULTI); any other request and
+	 *  poll_events flush it. Kernel devices: pread/pwrite, so config
 	 *  space (VFIO_PCI_CONFIG_REGION_INDEX) and BARs alike. */
 	ssize_t (*region_read)(struct vfio_device *d, uint32_t index,
 			       uint64_t offset, void *buf, size_t len);

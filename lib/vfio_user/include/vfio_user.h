@@ -13,6 +13,15 @@
  * field, oversize message, timeout inside a message or while awaiting a reply)
  * drops the connection: every later call returns -ENOTCONN.
  *
+ * Twin socket (spec "VFIO_USER_VERSION", twin_socket): when both sides set
+ * vfio_user_caps::twin_socket, the server's VERSION reply carries one end of
+ * a fresh socket pair and from then on the server's own commands (DMA_READ /
+ * DMA_WRITE) and their replies travel on it, so that they never cross the
+ * client's commands. The connection owns that second socket: a server sends
+ * its commands on vfio_user_conn_cmd_channel(); a client serves it inside
+ * vfio_user_wait_reply() and vfio_user_poll() with the handler. Without the
+ * twin socket (QEMU, SPDK) everything stays on the one socket.
+ *
  * Not thread-safe: one thread uses a connection at a time.
  *
  *     struct vfio_user_conn *conn = vfio_user_connect("/run/dev.sock", 5000);
@@ -53,6 +62,9 @@ struct vfio_user_caps {
 	uint64_t migration_pgsize;   /**< dirty-page granularity, 0 = no migration */
 	uint64_t migration_max_bitmap_size; /**< 0 = not stated */
 	bool twin_socket;            /**< second socket for server commands */
+	/** VERSION reply only: index, in the reply's fds, of the client's end
+	 *  of the twin socket; -1 = not stated. */
+	int32_t twin_fd_index;
 	bool write_multiple;         /**< REGION_WRITE_MULTI understood */
 };
 
@@ -130,8 +142,10 @@ int vfio_user_conn_fd(const struct vfio_user_conn *conn);
 /** Change how long a wait may last (milliseconds, > 0). */
 void vfio_user_conn_set_timeout(struct vfio_user_conn *conn, int timeout_ms);
 
-/** Set the handler for commands arriving while a reply is awaited (NULL:
- *  they get an ENOSYS error reply). */
+/** Set the handler for commands arriving while a reply is awaited, or
+ *  during vfio_user_poll(), on the connection and (client side) on its twin
+ *  socket (NULL: they get an ENOSYS error reply). A server's twin socket
+ *  carries only replies: a command there always gets ENOSYS. */
 void vfio_user_conn_set_handler(struct vfio_user_conn *conn,
 				vfio_user_cmd_handler_t handler, void *arg);
 
@@ -144,6 +158,16 @@ void vfio_user_conn_set_handler(struct vfio_user_conn *conn,
 void vfio_user_conn_set_limits(struct vfio_user_conn *conn,
 			       const struct vfio_user_caps *mine,
 			       const struct vfio_user_caps *peer);
+
+/**
+ * Where this side sends commands that go the "other way" (a server's
+ * DMA_READ / DMA_WRITE): the twin socket once VERSION negotiated one, else
+ * @p conn itself. Its replies are awaited there with vfio_user_wait_reply().
+ */
+struct vfio_user_conn *vfio_user_conn_cmd_channel(struct vfio_user_conn *conn);
+
+/** true when VERSION set up a twin socket on this connection. */
+bool vfio_user_conn_has_twin(const struct vfio_user_conn *conn);
 
 /** Largest message this connection accepts (header included). */
 size_t vfio_user_conn_max_msg_size(const struct vfio_user_conn *conn);
@@ -204,7 +228,9 @@ int vfio_user_recv(struct vfio_user_conn *conn, struct vfio_user_msg *msg);
 
 /**
  * Wait for the reply to command @p id: replies to other commands in flight
- * are kept for their own wait, commands from the peer go to the handler.
+ * are kept for their own wait, commands from the peer go to the handler,
+ * on the connection and (client with a twin socket) on the twin socket, so
+ * a server that needs a DMA_READ answered to finish the command gets it.
  * @param reply buf/capacity set by the caller; on success the reply (its
  *        ERROR flag already turned into the return value)
  * @return 0, the peer's error as a negative errno (reply with ERROR; 0 in
@@ -222,6 +248,8 @@ int vfio_user_wait_reply(struct vfio_user_conn *conn, uint16_t id,
  * kept for their vfio_user_wait_reply(). A peer that closed its end is seen
  * here: the connection drops. For a control loop that must notice a dead
  * peer, or answer a server's DMA_READ/DMA_WRITE, while it sends nothing.
+ * The twin socket, when there is one, is served too (its loss drops the
+ * connection).
  * @param buf receive buffer (buf/capacity set by the caller), scratch
  * @return messages handled (>= 0), or -ENOTCONN / -ECONNRESET (peer gone:
  *         the connection is dropped), or the handler's or recv()'s error
@@ -274,7 +302,10 @@ const char *vfio_user_command_name(unsigned command);
 /**
  * Client side of VERSION: offer VFIO_USER_MAJOR.VFIO_USER_MINOR and @p mine,
  * read the server's answer (a lower minor, a subset of capabilities or no
- * JSON are fine), apply the limits to the connection.
+ * JSON are fine), apply the limits to the connection. With
+ * @p mine->twin_socket the twin socket is offered; a server that accepts
+ * passes its fd (taken by the connection), one that states twin_socket
+ * supported without a valid fd_index is refused (-EPROTO, as the spec asks).
  * @param peer the server's capabilities (defaults for what it left out)
  * @return 0, -ENOTSUP (other major, or a minor above ours), -EINVAL (malformed
  *         JSON or reply), or the transport's error.
@@ -285,7 +316,11 @@ int vfio_user_version_client(struct vfio_user_conn *conn,
 
 /**
  * Server side of VERSION: receive the client's VERSION (with or without
- * JSON), answer with min(minor) and @p mine, apply the limits.
+ * JSON), answer with min(minor) and @p mine, apply the limits. When
+ * @p mine->twin_socket and the client offered it, a socket pair is made and
+ * its client end passed with the reply (fd_index 0); the twin socket is then
+ * vfio_user_conn_cmd_channel(). A client that did not offer it is told
+ * twin_socket false.
  * @return 0, -ENOTSUP (other major: an error reply was sent), -EINVAL
  *         (malformed JSON: error reply sent), -EPROTO (first message not
  *         VERSION), or the transport's error.
@@ -293,5 +328,46 @@ int vfio_user_version_client(struct vfio_user_conn *conn,
 int vfio_user_version_server(struct vfio_user_conn *conn,
 			     const struct vfio_user_caps *mine,
 			     struct vfio_user_caps *peer);
+
+/* ---- REGION_WRITE_MULTI ---------------------------------------------------- */
+
+/**
+ * Posted region writes (NO_REPLY, 1..VFIO_USER_WRITE_MULTI_DATA bytes)
+ * gathered into one REGION_WRITE_MULTI (spec "VFIO_USER_REGION_WRITE_MULTI").
+ * The caller flushes it before any other command (writes must reach the
+ * server in the order they were made) and whenever it stops issuing writes.
+ */
+struct vfio_user_write_batch {
+	uint32_t nb;   /**< writes gathered, 0..VFIO_USER_WRITE_MULTI_MAX */
+	struct vfio_user_write_multi_entry wrs[VFIO_USER_WRITE_MULTI_MAX];
+};
+
+/**
+ * Add one write to @p batch; a full batch is sent (flushed) first.
+ * @return 0, -EINVAL (@p count 0 or above VFIO_USER_WRITE_MULTI_DATA), or
+ *         the error of the flush.
+ */
+int vfio_user_write_batch_add(struct vfio_user_conn *conn,
+			      struct vfio_user_write_batch *batch, uint32_t region,
+			      uint64_t offset, const void *data, uint32_t count);
+
+/**
+ * Send what @p batch holds as one REGION_WRITE_MULTI with NO_REPLY (a batch
+ * of one goes as a plain REGION_WRITE) and empty it.
+ * @return 0 (also when empty), or as vfio_user_request().
+ */
+int vfio_user_write_batch_flush(struct vfio_user_conn *conn,
+				struct vfio_user_write_batch *batch);
+
+/**
+ * The writes of a received REGION_WRITE_MULTI command, checked: wr_cnt
+ * 1..VFIO_USER_WRITE_MULTI_MAX, payload exactly wr_cnt entries, each count
+ * 1..VFIO_USER_WRITE_MULTI_DATA. (vfio_user_msg_validate() applies the same
+ * checks.)
+ * @param nb number of entries (out)
+ * @return the entries, or NULL (malformed: logged with what was wrong).
+ */
+const struct vfio_user_write_multi_entry *
+vfio_user_write_multi_entries(const struct vfio_user_msg *msg, uint32_t *nb);
 
 #endif /* UPDK_VFIO_USER_H */

@@ -195,6 +195,31 @@ struct vfio_user_dma_access {
 };
 static_assert(sizeof(struct vfio_user_dma_access) == 16, "DMA_READ/WRITE payload");
 
+/** REGION_WRITE_MULTI (spec "VFIO_USER_REGION_WRITE_MULTI"): most writes one
+ *  message may carry (QEMU's client coalesces up to this many), and the
+ *  data bytes each write holds at most. */
+#define VFIO_USER_WRITE_MULTI_MAX  200u
+#define VFIO_USER_WRITE_MULTI_DATA 8u
+
+/** One write of a REGION_WRITE_MULTI: a REGION_WRITE of 1..8 bytes with its
+ *  data in a fixed 8-byte field (bytes beyond count are ignored). */
+struct vfio_user_write_multi_entry {
+	uint64_t offset;
+	uint32_t region;
+	uint32_t count;
+	uint8_t data[VFIO_USER_WRITE_MULTI_DATA];
+};
+static_assert(sizeof(struct vfio_user_write_multi_entry) == 24, "REGION_WRITE_MULTI entry");
+
+/** REGION_WRITE_MULTI command: wr_cnt entries follow. Reply: wr_cnt only,
+ *  the number of writes done. Only sent to a server whose VERSION stated
+ *  write_multiple. */
+struct vfio_user_write_multi {
+	uint64_t wr_cnt;
+	struct vfio_user_write_multi_entry wrs[];
+};
+static_assert(sizeof(struct vfio_user_write_multi) == 8, "REGION_WRITE_MULTI payload");
+
 /** DEVICE_FEATURE flags: feature number in the low 16 bits. */
 #define VFIO_USER_DEVICE_FEATURE_MASK  0xffffu
 #define VFIO_USER_DEVICE_FEATURE_GET   (1u << 16)

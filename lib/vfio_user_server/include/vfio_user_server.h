@@ -24,7 +24,18 @@
  * Memory the client maps with an fd is mmap()ed and reached by pointer
  * (vus_dma_translate()); memory mapped without an fd is reached through
  * DMA_READ/DMA_WRITE messages (vus_dma_read()/vus_dma_write() do this on
- * their own; slow, and some clients do not answer them).
+ * their own; slow, and some clients do not answer them). Those go on the
+ * twin socket when the client offered one in VERSION (the server always
+ * accepts); otherwise on the one socket, where client commands that arrive
+ * while the server waits for its DMA reply are kept (up to 64 commands /
+ * 4 MiB, beyond that refused with EBUSY and logged) and handled right after,
+ * in order.
+ *
+ * Protocol coverage: VERSION (twin_socket, write_multiple), DMA_MAP/UNMAP,
+ * DEVICE_GET_INFO, GET_REGION_INFO, GET_IRQ_INFO, SET_IRQS, REGION_READ,
+ * REGION_WRITE, REGION_WRITE_MULTI, DEVICE_RESET, DEVICE_FEATURE (dirty
+ * logging). The VERSION handshake of a new client is a non-blocking step of
+ * vus_server_poll() (see vus_server_set_handshake_timeout()).
  *
  * Dirty logging (DEVICE_FEATURE DMA_LOGGING_START/STOP/REPORT): every byte
  * written through vus_dma_write(), or declared with vus_dma_mark_dirty(),
@@ -254,6 +265,15 @@ void vus_server_destroy(struct vus_server *srv);
  *         another negative errno for a failed poll()
  */
 int vus_server_poll(struct vus_server *srv, int timeout_ms);
+
+/**
+ * How long a client that connected may take to send its VERSION (default
+ * 2000 ms). The handshake is a step of vus_server_poll() and never blocks
+ * it: the server reads VERSION only once the whole message has arrived, and
+ * drops a client that stays silent past this timeout (logged).
+ * @param timeout_ms milliseconds (> 0; other values are ignored)
+ */
+void vus_server_set_handshake_timeout(struct vus_server *srv, int timeout_ms);
 
 /** @return true while a client is connected and has negotiated VERSION. */
 bool vus_server_connected(const struct vus_server *srv);
