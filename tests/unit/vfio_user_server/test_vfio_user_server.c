@@ -435,6 +435,12 @@ static void test_virtio_rx_tx_dirty(void **state)
 		is->count = 6;
 		assert_int_equal(request(h, VFIO_USER_DEVICE_SET_IRQS, 0, buf, sizeof(buf), efd, 6, NULL), 0);
 	}
+	/* The device writes VRING_USED_F_NO_NOTIFY into a used ring when it
+	 * first takes the queue up, in its own thread: the TX queue is taken up
+	 * by the poll loop at once, so wait for it, else the dirty log below
+	 * may or may not see that write. (The RX queue is taken up by the
+	 * frame injected below, whose used-ring page is dirty anyway.) */
+	assert_true(wait_for((volatile uint16_t *)(void *)(h->mem + TXQ_USED), 1));
 	/* dirty logging over the whole memory, 4 KiB pages */
 	{
 		uint8_t buf[sizeof(struct vfio_user_device_feature) +
