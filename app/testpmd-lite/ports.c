@@ -176,7 +176,9 @@ int ports_init(struct testpmd *tp)
 	}
 	for (i = 0; i < tp->nb_ports; i++)
 		ethdev_stats_get(tp->ports[i].port_id, &tp->ports[i].last_stats);
-	printf("Checking link statuses...\nDone\n");
+	printf("Checking link statuses...\n");
+	link_watch_init(tp);
+	printf("Done\n");
 	return 0;
 }
 

@@ -43,6 +43,11 @@
 #define TXGEN_DEFAULT_PKT_LEN 64
 #define TXGEN_MAX_FLOWS 65536
 #define TXGEN_DEFAULT_FLOWS 1024
+/* How often the main lcore reads the ports' link state (as DPDK's link
+ * state change interrupts would tell it). */
+#define TESTPMD_LINK_CHECK_MS 100
+/* Exit status when a port's device went away while forwarding. */
+#define TESTPMD_EXIT_DEVICE_GONE 3
 
 struct fwd_stream;
 
@@ -149,6 +154,8 @@ struct testpmd_port {
 	struct ethdev_stats fwd_start_stats; /**< at the last start */
 	struct ethdev_stats last_stats;      /**< at the last 'show' */
 	uint64_t last_stats_tsc;
+	struct ethdev_link link;  /**< as last printed by the link watch */
+	bool device_gone;         /**< ethdev_is_removed() said so */
 };
 
 struct testpmd {
@@ -206,6 +213,13 @@ void stats_show_port(struct testpmd *tp, unsigned idx);
 bool stats_show_fwd(const struct testpmd *tp);
 void stats_reset_fwd(struct testpmd *tp);
 void stats_clear_ports(struct testpmd *tp);
+
+/* link.c */
+/** Read and print every port's link state (after the ports started). */
+void link_watch_init(struct testpmd *tp);
+/** Read every port's link state and print what changed, including a
+ *  device gone. @return ports whose device is gone. */
+unsigned link_watch_poll(struct testpmd *tp);
 
 /* cli.c */
 /** Read and run commands from stdin until 'quit', EOF or a signal. */

@@ -47,6 +47,7 @@ struct user_container {
 	unsigned nb_pending;
 	int deferred_error;           /* a pipelined map's failure, reported once */
 	bool device_attached;
+	char target[200];             /* socket path, for messages */
 };
 
 struct user_device {
@@ -243,6 +244,7 @@ static int user_open(struct vfio_container *c, const char *target)
 	uc = calloc(1, sizeof(*uc));
 	if (uc == NULL)
 		return -ENOMEM;
+	snprintf(uc->target, sizeof(uc->target), "%s", target);
 	uc->conn = vfio_user_connect(target, user_timeout_ms());
 	if (uc->conn == NULL) {
 		rc = -errno;
@@ -358,6 +360,15 @@ static int user_dma_unmap(struct vfio_container *c, uint64_t iova, size_t len,
 		}
 		req.address = iova;
 		req.size = len;
+	}
+	/* A server that went away took its mappings with it: nothing reaches
+	 * the memory any more, so the unmap is done. */
+	if (vfio_user_conn_error(uc->conn) != 0) {
+		if (all)
+			uc->nb_maps = 0;
+		else
+			mapping_remove_iova(uc, iova);
+		return 0;
 	}
 	rc = transact(uc, "DMA_UNMAP", VFIO_USER_DMA_UNMAP, 0, &iov, 1, NULL, 0);
 	vfio_user_msg_release(&uc->rx);
@@ -739,7 +750,7 @@ static int user_device_attach(struct vfio_container *c, const char *name,
 		free(ud);
 		return rc;
 	}
-	snprintf(ud->dev.name, sizeof(ud->dev.name), "vfio-user");
+	snprintf(ud->dev.name, sizeof(ud->dev.name), "vfio-user:%s", uc->target);
 	uc->device_attached = true;
 	*out = &ud->dev;
 	return 0;

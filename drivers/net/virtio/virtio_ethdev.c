@@ -14,6 +14,15 @@
  * the device then translates through the IOMMU), MAC, STATUS, MTU,
  * MRG_RXBUF, CTRL_VQ with CTRL_RX (promiscuous), CTRL_MAC_ADDR and MQ
  * (queue pairs), RING_EVENT_IDX. No checksum or segmentation offloads.
+ *
+ * Link and liveness (virtio_link_update, the control plane): the link is up
+ * while the port runs and, with STATUS, while the device says
+ * VIRTIO_NET_S_LINK_UP (5.1.4). Each link update also asks the bus whether
+ * the device is still there (pci_device_poll_events: a vfio-user server may
+ * exit at any time). A device gone is final: the link stays down, the queues'
+ * device_gone flags make the bursts return 0 without touching rings or
+ * notify areas, the control paths skip the device, and stop reclaims every
+ * mbuf without the reset it can no longer do.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -57,6 +66,7 @@ struct virtio_port {
 	uint16_t ring_max;           /* the device's queue size limit */
 	uint16_t mtu_max;
 	struct eth_addr device_mac;  /* from the device configuration */
+	bool device_gone;            /* final: see virtio_device_gone() */
 	/* Control queue: live between start and stop. */
 	bool ctrl_live;
 	struct virtqueue cvq;
@@ -79,6 +89,46 @@ static struct virtio_port *vport(struct ethdev *dev)
 static bool has(const struct virtio_port *p, unsigned bit)
 {
 	return (p->features & VIRTIO_BIT(bit)) != 0;
+}
+
+/* ---- liveness ------------------------------------------------------------- */
+
+static void queues_mark_gone(struct ethdev *dev)
+{
+	uint16_t q;
+
+	for (q = 0; q < dev->data.nb_rx_queues; q++) {
+		struct virtnet_rx *rxq = dev->data.rx_queues[q];
+
+		if (rxq != NULL)
+			__atomic_store_n(&rxq->device_gone, true, __ATOMIC_RELAXED);
+	}
+	for (q = 0; q < dev->data.nb_tx_queues; q++) {
+		struct virtnet_tx *txq = dev->data.tx_queues[q];
+
+		if (txq != NULL)
+			__atomic_store_n(&txq->device_gone, true, __ATOMIC_RELAXED);
+	}
+}
+
+/* Is the device gone (its vfio-user server exited or hung up)? Asks the
+ * bus, which never blocks; the first time it says so, the port goes dead
+ * for good. Control plane only. */
+static bool virtio_device_gone(struct ethdev *dev)
+{
+	struct virtio_port *p = vport(dev);
+
+	if (p->device_gone)
+		return true;
+	if (pci_device_poll_events(p->pdev) != -ENOTCONN)
+		return false;
+	p->device_gone = true;
+	p->ctrl_live = false;
+	queues_mark_gone(dev);
+	VIRTIO_LOG(ERR, "port %u (%s): the device is gone: link down, no more packets; stop "
+		   "and close the port, and attach the device again (restart the application "
+		   "once its vfio-user server runs again)", dev->data.port_id, dev->data.name);
+	return true;
 }
 
 /* ---- initialization (spec 3.1.1) ----------------------------------------- */
@@ -172,7 +222,10 @@ static int ctrl_send(struct virtio_port *p, uint8_t class, uint8_t cmd, const vo
 	uint16_t n = data != NULL ? 3 : 2, head, id;
 	volatile struct virtq_desc *d;
 	struct timespec t0, t1;
+	unsigned turns = 0;
 
+	if (p->device_gone)
+		return -ENOTCONN;
 	if (!p->ctrl_live || len > CTRL_DATA_MAX || vq->num_free < n)
 		return -EIO;
 	p->ctrl_buf[CTRL_HDR_OFF] = class;
@@ -211,6 +264,10 @@ static int ctrl_send(struct virtio_port *p, uint8_t class, uint8_t cmd, const vo
 			p->ctrl_live = false; /* the chain is the device's now */
 			return -ETIMEDOUT;
 		}
+		/* A server that died meanwhile never answers: look every
+		 * 1024 turns (some tens of ms) rather than wait for the timeout. */
+		if ((++turns & 1023) == 0 && virtio_device_gone(p->eth))
+			return -ENOTCONN;
 		usleep(10);
 	}
 	id = (uint16_t)virtq_used_elem(vq, 0)->id;
@@ -393,6 +450,7 @@ static int virtio_rx_queue_setup(struct ethdev *dev, uint16_t qid, uint16_t nb_d
 	rxq->free_thresh = conf->rx_free_thresh != 0 ? conf->rx_free_thresh
 						     : (uint16_t)VIRTIO_RX_REFILL_BATCH;
 	rxq->free_thresh = EAL_MIN(rxq->free_thresh, nb_desc);
+	rxq->device_gone = p->device_gone;
 	dev->data.rx_queues[qid] = rxq;
 	return 0;
 }
@@ -424,6 +482,7 @@ static int virtio_tx_queue_setup(struct ethdev *dev, uint16_t qid, uint16_t nb_d
 	txq->nb_desc = nb_desc;
 	txq->port_id = dev->data.port_id;
 	txq->queue_id = qid;
+	txq->device_gone = vport(dev)->device_gone;
 	dev->data.tx_queues[qid] = txq;
 	if (txq->hdrs == NULL) {
 		virtio_tx_queue_release(dev, qid);
@@ -467,6 +526,11 @@ static int virtio_start(struct ethdev *dev)
 	uint16_t q;
 	int rc;
 
+	if (virtio_device_gone(dev)) {
+		VIRTIO_LOG(ERR, "port %u (%s): cannot start: the device is gone; close the port "
+			   "and attach the device again", dev->data.port_id, dev->data.name);
+		return -ENOTCONN;
+	}
 	rc = virtio_negotiate(p);
 	if (rc < 0)
 		return rc;
@@ -514,7 +578,10 @@ static int virtio_start(struct ethdev *dev)
 	return 0;
 fail:
 	p->ctrl_live = false;
-	virtio_pci_reset(&p->hw);
+	if (virtio_device_gone(dev))
+		rc = -ENOTCONN; /* what failed above failed for that reason */
+	else
+		virtio_pci_reset(&p->hw);
 	virtio_rings_drain(dev);
 	return rc;
 }
@@ -525,10 +592,18 @@ static int virtio_stop(struct ethdev *dev)
 	int rc;
 
 	p->ctrl_live = false;
+	dev->data.dev_link.link_status = ETHDEV_LINK_DOWN;
+	if (virtio_device_gone(dev)) {
+		/* Nobody reads the rings any more: they are ours without a reset. */
+		virtio_rings_drain(dev);
+		VIRTIO_LOG(ERR, "port %u (%s): stopped without a device reset: the device is "
+			   "gone (every mbuf of its rings went back to its pool); close the port "
+			   "and attach the device again", dev->data.port_id, dev->data.name);
+		return -ENOTCONN;
+	}
 	/* A reset is the only way to take the rings back (spec 4.1.4.3.2). */
 	rc = virtio_pci_reset(&p->hw);
 	virtio_rings_drain(dev);
-	dev->data.dev_link.link_status = ETHDEV_LINK_DOWN;
 	return rc;
 }
 
@@ -537,7 +612,8 @@ static int virtio_close(struct ethdev *dev)
 	struct virtio_port *p = vport(dev);
 
 	p->ctrl_live = false;
-	virtio_pci_reset(&p->hw);
+	if (!virtio_device_gone(dev)) /* a gone device was reported at stop */
+		virtio_pci_reset(&p->hw);
 	eal_dma_free(p->cvq_mem);
 	eal_dma_free(p->ctrl_buf);
 	p->cvq_mem = NULL;
@@ -553,7 +629,9 @@ static int virtio_link_update(struct ethdev *dev, int wait_to_complete)
 	bool up = dev->data.dev_started;
 
 	(void)wait_to_complete;
-	if (up && has(p, VIRTIO_NET_F_STATUS))
+	if (virtio_device_gone(dev))
+		up = false;
+	else if (up && has(p, VIRTIO_NET_F_STATUS))
 		up = (cfg_read16(p, VIRTIO_NET_CFG_STATUS, 0) & VIRTIO_NET_S_LINK_UP) != 0;
 	dev->data.dev_link = (struct ethdev_link){
 		.link_speed = up ? ETHDEV_SPEED_NUM_UNKNOWN : ETHDEV_SPEED_NUM_NONE,
@@ -562,6 +640,11 @@ static int virtio_link_update(struct ethdev *dev, int wait_to_complete)
 		.link_status = up ? ETHDEV_LINK_UP : ETHDEV_LINK_DOWN,
 	};
 	return 0;
+}
+
+static bool virtio_is_removed(struct ethdev *dev)
+{
+	return vport(dev)->device_gone;
 }
 
 static int promisc_set(struct ethdev *dev, bool on)
@@ -640,6 +723,7 @@ static const struct ethdev_ops virtio_ops = {
 	.dev_stop = virtio_stop,
 	.dev_close = virtio_close,
 	.link_update = virtio_link_update,
+	.is_removed = virtio_is_removed,
 	.promiscuous_enable = virtio_promisc_enable,
 	.promiscuous_disable = virtio_promisc_disable,
 	.mac_addr_set = virtio_mac_addr_set,

@@ -103,9 +103,12 @@ uint16_t virtnet_rx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts)
 {
 	struct virtnet_rx *rxq = queue;
 	struct virtqueue *vq = &rxq->vq;
-	uint16_t pending = virtq_used_pending(vq), done = 0, nb_rx = 0;
+	uint16_t pending, done = 0, nb_rx = 0;
 	uint64_t bytes = 0, errors = 0;
 
+	if (unlikely(__atomic_load_n(&rxq->device_gone, __ATOMIC_RELAXED)))
+		return 0;
+	pending = virtq_used_pending(vq);
 	while (nb_rx < nb_pkts && done < pending) {
 		const volatile struct virtq_used_elem *e = virtq_used_elem(vq, 0);
 		uint16_t nb_bufs = 1, k;
@@ -237,6 +240,8 @@ uint16_t virtnet_tx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts)
 	uint64_t bytes = 0, errors = 0;
 	uint16_t nb_tx;
 
+	if (unlikely(__atomic_load_n(&txq->device_gone, __ATOMIC_RELAXED)))
+		return 0;
 	tx_reclaim(txq);
 	for (nb_tx = 0; nb_tx < nb_pkts; nb_tx++) {
 		struct mbuf *m = pkts[nb_tx];

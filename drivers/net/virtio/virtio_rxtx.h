@@ -32,6 +32,10 @@ struct virtnet_rx {
 	struct virtqueue vq;
 	struct virtio_notify notify;
 	struct mempool *mp;
+	/* Set by the control thread once the device is gone (its vfio-user
+	 * server exited): the burst then returns 0 without touching the ring
+	 * or the notify area. Relaxed atomic: one load per burst. */
+	bool device_gone;
 	bool mrg_rxbuf;          /* num_buffers may exceed 1 */
 	uint16_t port_id;
 	uint16_t queue_id;
@@ -48,6 +52,7 @@ struct virtnet_rx {
 struct virtnet_tx {
 	struct virtqueue vq;
 	struct virtio_notify notify;
+	bool device_gone;        /* as in struct virtnet_rx: nothing is sent */
 	uint16_t port_id;
 	uint16_t queue_id;
 	struct ethdev_queue_counters stats;
@@ -62,7 +67,8 @@ struct virtnet_tx {
 	void **cookie;
 } __cache_aligned;
 
-/* Burst functions (ethdev_rx_burst_t / ethdev_tx_burst_t). */
+/* Burst functions (ethdev_rx_burst_t / ethdev_tx_burst_t). Both return 0
+ * once the queue's device_gone is set (tx: the caller keeps the mbufs). */
 uint16_t virtnet_rx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts);
 uint16_t virtnet_tx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts);
 
