@@ -311,6 +311,8 @@ int streams_init(struct testpmd *tp)
 			fs->tx_queue = q;
 			fs->burst = p->burst;
 			fs->tx_pkt_len = p->tx_pkt_len;
+			fs->tx_retry = p->tx_retry;
+			fs->tx_retry_delay = eal_tsc_hz() / 1000000 + 1;
 			fs->nb_flows = p->flowgen_flows;
 			fs->pool = tp->pool;
 			fs->eth.dst_addr = tx->peer_mac;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "eal_log.h"
+#include "flow_hash.h"
 #include "virtio_net_dev.h"
 
 EAL_LOG_COMPONENT_REGISTER(vnet_logtype, "vfio_user_nic.virtio", EAL_LOG_NOTICE);
@@ -66,7 +67,8 @@ struct vnet_dev {
 	uint16_t num_queues;
 	uint16_t active_pairs;
 	struct vnet_vq vq[VNET_MAX_QUEUES];
-	uint32_t rx_rr;
+	bool link_down;          /* VIRTIO_NET_S_LINK_UP clear (vnet_dev_set_link) */
+	uint8_t config_generation;
 
 	/* BAR0 backing for the client's mmap() of the notify area: a
 	 * notification is then a plain store, not a REGION_WRITE round trip.
@@ -357,6 +359,9 @@ static void process_ctrl(struct vnet_dev *dev, unsigned q)
 
 			memcpy(&pairs, cmd + 2, 2);
 			if (pairs >= 1 && pairs <= dev->p.queue_pairs) {
+				if (pairs != dev->active_pairs)
+					EAL_LOG(vnet_logtype, NOTICE, "%s: the driver set %u queue pairs (VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET)",
+						dev->p.name, pairs);
 				dev->active_pairs = pairs;
 				ack = VIRTIO_NET_OK;
 			}
@@ -437,23 +442,35 @@ static int rx_fill(struct vnet_dev *dev, unsigned q, uint16_t head,
 	return put == want ? (int)put : -1;
 }
 
-unsigned vnet_dev_rx_burst(struct vnet_dev *dev, const uint8_t *const *frames,
-			   const uint16_t *lens, unsigned n)
+/* Put frames into the RX queues their flows hash to. A frame whose queue
+ * has no buffer is dropped, or, when @p wait, ends the burst (it and the
+ * rest stay the caller's). @return frames taken (delivered or dropped);
+ * *@p delivered: those delivered. */
+static unsigned rx_deliver(struct vnet_dev *dev, const uint8_t *const *frames,
+			   const uint16_t *lens, unsigned n, bool wait, unsigned *delivered_out)
 {
-	unsigned delivered = 0;
+	unsigned delivered = 0, i;
 	unsigned touched = 0; /* bitmask of RX queues used */
 
-	if (!vnet_dev_running(dev)) {
+	*delivered_out = 0;
+	if (!vnet_dev_running(dev) || dev->link_down) {
+		if (wait)
+			return 0;
 		dev->st.rx_dropped += n;
-		return 0;
+		return n;
 	}
-	for (unsigned i = 0; i < n; i++) {
-		unsigned q = 2 * (dev->rx_rr++ % dev->active_pairs);
+	for (i = 0; i < n; i++) {
+		/* A flow sticks to one queue (flow_hash.h), as with RSS. */
+		unsigned pair = dev->active_pairs > 1 ?
+			vnet_flow_hash(frames[i], lens[i]) % dev->active_pairs : 0;
+		unsigned q = 2 * pair;
 		struct vnet_vq *vq = &dev->vq[q];
 		uint16_t head;
 		int put;
 
 		if (!vq_usable(dev, q) || vq->last_avail == avail_idx(vq)) {
+			if (wait)
+				break;
 			dev->st.rx_dropped++;
 			continue;
 		}
@@ -467,6 +484,7 @@ unsigned vnet_dev_rx_burst(struct vnet_dev *dev, const uint8_t *const *frames,
 		} else {
 			vq_push_used(dev, q, head, (uint32_t)put);
 			dev->st.rx_packets++;
+			dev->st.rx_queue_packets[pair]++;
 			dev->st.rx_bytes += lens[i];
 			delivered++;
 		}
@@ -475,7 +493,25 @@ unsigned vnet_dev_rx_burst(struct vnet_dev *dev, const uint8_t *const *frames,
 	for (unsigned q = 0; touched; q++, touched >>= 1)
 		if (touched & 1)
 			vq_publish(dev, q);
+	*delivered_out = delivered;
+	return i;
+}
+
+unsigned vnet_dev_rx_burst(struct vnet_dev *dev, const uint8_t *const *frames,
+			   const uint16_t *lens, unsigned n)
+{
+	unsigned delivered;
+
+	rx_deliver(dev, frames, lens, n, false, &delivered);
 	return delivered;
+}
+
+unsigned vnet_dev_rx_offer(struct vnet_dev *dev, const uint8_t *const *frames,
+			   const uint16_t *lens, unsigned n)
+{
+	unsigned delivered;
+
+	return rx_deliver(dev, frames, lens, n, true, &delivered);
 }
 
 /* ---------- BAR0 registers ---------- */
@@ -555,7 +591,7 @@ static int common_access(struct vnet_dev *dev, uint64_t off, void *buf, size_t c
 		if (is_write) set_status(dev, (uint8_t)v); else v = dev->status;
 		break;
 	case VNET_CC_CFGGEN:
-		v = 0;
+		v = dev->config_generation;
 		break;
 	case VNET_CC_Q_SELECT:
 		if (is_write) dev->queue_select = (uint16_t)v; else v = dev->queue_select;
@@ -626,7 +662,8 @@ static int bar0_access(void *priv, uint64_t off, void *buf, size_t count, bool i
 	if (off < VNET_NOTIFY_OFF) {
 		uint8_t cfg[16] = { 0 };
 		uint64_t o = off - VNET_DEVCFG_OFF;
-		uint16_t link = VIRTIO_NET_S_LINK_UP, pairs = (uint16_t)dev->p.queue_pairs;
+		uint16_t link = dev->link_down ? 0 : VIRTIO_NET_S_LINK_UP;
+		uint16_t pairs = (uint16_t)dev->p.queue_pairs;
 
 		memcpy(cfg, dev->p.mac, 6);
 		memcpy(cfg + 6, &link, 2);
@@ -736,6 +773,25 @@ const struct vus_device_info *vnet_dev_info(const struct vnet_dev *dev)
 void vnet_dev_attach(struct vnet_dev *dev, struct vus_server *srv)
 {
 	dev->srv = srv;
+}
+
+void vnet_dev_set_link(struct vnet_dev *dev, bool up)
+{
+	if (dev->link_down == !up)
+		return;
+	dev->link_down = !up;
+	/* A configuration change (virtio 1.2, 4.1.4.3 and 4.1.4.5): a new
+	 * generation, the ISR's config bit and the config vector. */
+	dev->config_generation++;
+	dev->isr |= 2;
+	if (dev->msix_config != VIRTIO_NO_VECTOR && dev->srv != NULL)
+		vus_irq_trigger(dev->srv, VUS_PCI_MSIX_IRQ, dev->msix_config);
+	EAL_LOG(vnet_logtype, NOTICE, "%s: link %s", dev->p.name, up ? "up" : "down");
+}
+
+bool vnet_dev_link_up(const struct vnet_dev *dev)
+{
+	return !dev->link_down;
 }
 
 void vnet_dev_stats(const struct vnet_dev *dev, struct vnet_stats *st)

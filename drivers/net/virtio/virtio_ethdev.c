@@ -538,7 +538,11 @@ static int virtio_start(struct ethdev *dev)
 	for (q = 0; q < dev->data.nb_rx_queues && rc == 0; q++) {
 		struct virtnet_rx *rxq = dev->data.rx_queues[q];
 
-		rc = virtnet_rx_ring_start(rxq, event_idx);
+		/* Empty until the queue pairs are set (below): a device
+		 * receives on the first pair only until then (5.1.6.5.5), so
+		 * frames taken earlier would land in another queue than the
+		 * later ones of their flow, and could overtake them. */
+		rc = virtnet_rx_ring_init(rxq, event_idx);
 		if (rc == 0)
 			rc = queue_enable_checked(p, VIRTIO_NET_RXQ(q), &rxq->vq, &rxq->notify);
 	}
@@ -561,9 +565,6 @@ static int virtio_start(struct ethdev *dev)
 		goto fail;
 	}
 	p->ctrl_live = has(p, VIRTIO_NET_F_CTRL_VQ);
-	/* The device may have looked at the rx rings before DRIVER_OK. */
-	for (q = 0; q < dev->data.nb_rx_queues; q++)
-		virtio_notify(&((struct virtnet_rx *)dev->data.rx_queues[q])->notify);
 	if (has(p, VIRTIO_NET_F_MQ))
 		rc = ctrl_pairs(p, p->nb_pairs);
 	if (rc == 0 && has(p, VIRTIO_NET_F_CTRL_RX))
@@ -571,6 +572,13 @@ static int virtio_start(struct ethdev *dev)
 	if (rc == 0 && has(p, VIRTIO_NET_F_CTRL_MAC_ADDR) &&
 	    memcmp(&dev->data.mac_addr, &p->device_mac, sizeof(p->device_mac)) != 0)
 		rc = ctrl_mac(p, &dev->data.mac_addr);
+	for (q = 0; q < dev->data.nb_rx_queues && rc == 0; q++) {
+		struct virtnet_rx *rxq = dev->data.rx_queues[q];
+
+		rc = virtnet_rx_ring_fill(rxq);
+		if (rc == 0)
+			virtio_notify(&rxq->notify);
+	}
 	if (rc < 0)
 		goto fail;
 	dev->rx_pkt_burst = virtnet_rx_burst;

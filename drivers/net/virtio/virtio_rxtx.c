@@ -48,14 +48,25 @@ static unsigned rx_refill(struct virtnet_rx *rxq)
 	return added;
 }
 
-int virtnet_rx_ring_start(struct virtnet_rx *rxq, bool event_idx)
+int virtnet_rx_ring_init(struct virtnet_rx *rxq, bool event_idx)
 {
 	int rc = virtq_init(&rxq->vq, rxq->ring_mem, rxq->ring_iova, rxq->nb_desc, event_idx,
 			    rxq->chain_len, rxq->cookie);
 
-	if (rc < 0)
-		return rc;
-	virtq_interrupts_off(&rxq->vq);
+	if (rc == 0)
+		virtq_interrupts_off(&rxq->vq);
+	return rc;
+}
+
+int virtnet_rx_ring_start(struct virtnet_rx *rxq, bool event_idx)
+{
+	int rc = virtnet_rx_ring_init(rxq, event_idx);
+
+	return rc < 0 ? rc : virtnet_rx_ring_fill(rxq);
+}
+
+int virtnet_rx_ring_fill(struct virtnet_rx *rxq)
+{
 	rx_refill(rxq);
 	virtq_avail_publish(&rxq->vq);
 	if (rxq->vq.num_free > 0) {

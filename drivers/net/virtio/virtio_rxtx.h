@@ -76,6 +76,10 @@ uint16_t virtnet_tx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts);
  * descriptor: fills it with mbufs. @return 0 or -ENOMEM (pool empty: the
  * log says how many mbufs were missing; what was allocated stays). */
 int virtnet_rx_ring_start(struct virtnet_rx *rxq, bool event_idx);
+/* The two halves of virtnet_rx_ring_start(): reset the ring (empty), and
+ * fill it (all descriptors to the device, published; the caller notifies). */
+int virtnet_rx_ring_init(struct virtnet_rx *rxq, bool event_idx);
+int virtnet_rx_ring_fill(struct virtnet_rx *rxq);
 /* Reset the ring of @p txq: all descriptors free. */
 int virtnet_tx_ring_start(struct virtnet_tx *txq, bool event_idx);
 /* Return every mbuf the ring holds to its pool (device stopped). */
