@@ -11,15 +11,19 @@
 
 #include "testpmd.h"
 
+/* "Port 0: link up (Link up at 10 Gbps FDX Autoneg)", "Port 0: link down". */
 static void link_print(const struct testpmd_port *port, const char *why)
 {
-	char text[ETHDEV_LINK_MAX_STR_LEN];
+	char text[ETHDEV_LINK_MAX_STR_LEN + 3] = "";
 
-	ethdev_link_to_str(text, sizeof(text), &port->link);
-	printf("Port %u: %s%s\n", port->port_id, port->link.link_status ? "link up" : "link down",
-	       why);
-	if (port->link.link_status)
-		printf("Port %u: %s\n", port->port_id, text);
+	if (port->link.link_status) {
+		text[0] = ' ';
+		text[1] = '(';
+		ethdev_link_to_str(text + 2, ETHDEV_LINK_MAX_STR_LEN, &port->link);
+		strcat(text, ")");
+	}
+	printf("Port %u: %s%s%s\n", port->port_id, port->link.link_status ? "link up" : "link down",
+	       text, why);
 }
 
 void link_watch_init(struct testpmd *tp)

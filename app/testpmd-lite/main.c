@@ -91,6 +91,9 @@ static bool run_until_done(struct testpmd *tp)
 		}
 		if (now >= next_link) {
 			if (link_watch_poll(tp) > 0) {
+				/* Devices often go together (one server serving
+				 * several): report all of them before ending. */
+				link_watch_poll(tp);
 				devices_ok = false;
 				break;
 			}

@@ -37,6 +37,8 @@
 #define VIRTIO_DEFAULT_RING 256
 #define VIRTIO_CTRL_RING 64
 #define VIRTIO_CTRL_TIMEOUT_MS 2000
+/* How long stop lets the device send what tx_burst accepted. */
+#define VIRTIO_TX_FLUSH_MS 100
 #define VIRTIO_DEFAULT_MTU 1500
 #define VIRTIO_MAX_FRAME_OVERHEAD (ETHER_HDR_LEN + 4) /* Ethernet header + one VLAN tag */
 /* Layout of the control command buffer (DMA memory). */
@@ -594,6 +596,38 @@ fail:
 	return rc;
 }
 
+/* Frames tx_burst accepted are the device's to send: give it a moment
+ * before the reset takes them back unsent, and count those as tx errors
+ * so that every frame stays accounted for. */
+static void virtio_tx_flush(struct ethdev *dev)
+{
+	struct timespec t0, t1;
+	unsigned left = 0;
+	uint16_t q;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		left = 0;
+		for (q = 0; q < dev->data.nb_tx_queues; q++)
+			left += virtnet_tx_in_flight(dev->data.tx_queues[q]);
+		if (left == 0)
+			return;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >
+		    VIRTIO_TX_FLUSH_MS)
+			break;
+		usleep(100);
+	}
+	for (q = 0; q < dev->data.nb_tx_queues; q++) {
+		struct virtnet_tx *txq = dev->data.tx_queues[q];
+
+		ethdev_counter_add(&txq->stats.errors, virtnet_tx_in_flight(txq));
+	}
+	VIRTIO_LOG(WARNING, "port %u (%s): the device did not send %u frames within %d ms of "
+		   "the stop: dropped by the reset, counted as tx errors", dev->data.port_id,
+		   dev->data.name, left, VIRTIO_TX_FLUSH_MS);
+}
+
 static int virtio_stop(struct ethdev *dev)
 {
 	struct virtio_port *p = vport(dev);
@@ -609,6 +643,7 @@ static int virtio_stop(struct ethdev *dev)
 			   "and attach the device again", dev->data.port_id, dev->data.name);
 		return -ENOTCONN;
 	}
+	virtio_tx_flush(dev);
 	/* A reset is the only way to take the rings back (spec 4.1.4.3.2). */
 	rc = virtio_pci_reset(&p->hw);
 	virtio_rings_drain(dev);
@@ -641,6 +676,10 @@ static int virtio_link_update(struct ethdev *dev, int wait_to_complete)
 		up = false;
 	else if (up && has(p, VIRTIO_NET_F_STATUS))
 		up = (cfg_read16(p, VIRTIO_NET_CFG_STATUS, 0) & VIRTIO_NET_S_LINK_UP) != 0;
+	/* A server that went away during the read failed it: say gone now,
+	 * not at the next update. */
+	if (up && virtio_device_gone(dev))
+		up = false;
 	dev->data.dev_link = (struct ethdev_link){
 		.link_speed = up ? ETHDEV_SPEED_NUM_UNKNOWN : ETHDEV_SPEED_NUM_NONE,
 		.link_duplex = ETHDEV_LINK_FULL_DUPLEX,

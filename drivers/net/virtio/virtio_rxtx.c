@@ -209,6 +209,15 @@ void virtnet_tx_ring_drain(struct virtnet_tx *txq)
 	}
 }
 
+uint16_t virtnet_tx_in_flight(const struct virtnet_tx *txq)
+{
+	const struct virtqueue *vq = &txq->vq;
+
+	if (vq->avail == NULL)
+		return 0;
+	return (uint16_t)(vq->avail->idx - __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE));
+}
+
 /* Free the mbufs of every chain the device finished. */
 static void tx_reclaim(struct virtnet_tx *txq)
 {

@@ -85,5 +85,7 @@ int virtnet_tx_ring_start(struct virtnet_tx *txq, bool event_idx);
 /* Return every mbuf the ring holds to its pool (device stopped). */
 void virtnet_rx_ring_drain(struct virtnet_rx *rxq);
 void virtnet_tx_ring_drain(struct virtnet_tx *txq);
+/* Chains handed to the device that it has not marked used yet. */
+uint16_t virtnet_tx_in_flight(const struct virtnet_tx *txq);
 
 #endif /* VIRTIO_RXTX_H */
