@@ -361,15 +361,6 @@ static int user_dma_unmap(struct vfio_container *c, uint64_t iova, size_t len,
 		req.address = iova;
 		req.size = len;
 	}
-	/* A server that went away took its mappings with it: nothing reaches
-	 * the memory any more, so the unmap is done. */
-	if (vfio_user_conn_error(uc->conn) != 0) {
-		if (all)
-			uc->nb_maps = 0;
-		else
-			mapping_remove_iova(uc, iova);
-		return 0;
-	}
 	rc = transact(uc, "DMA_UNMAP", VFIO_USER_DMA_UNMAP, 0, &iov, 1, NULL, 0);
 	vfio_user_msg_release(&uc->rx);
 	/* The server no longer uses the memory after its reply; whatever it
