@@ -47,6 +47,7 @@ struct user_container {
 	unsigned nb_pending;
 	int deferred_error;           /* a pipelined map's failure, reported once */
 	bool device_attached;
+	bool gone_reported;           /* conn_ready() said so once */
 	char target[200];             /* socket path, for messages */
 };
 
@@ -101,8 +102,12 @@ static int conn_ready(struct user_container *uc, const char *what)
 
 	if (err == 0)
 		return 0;
-	VFIO_LOG(ERR, "vfio-user %s: the connection to the server is gone (%s); reopen the container",
-		 what, strerror(-err));
+	/* Every later request fails the same way: one message says it (a
+	 * teardown after the server died would otherwise log each unmap). */
+	if (!uc->gone_reported)
+		VFIO_LOG(ERR, "vfio-user %s to %s: the connection to the server is gone (%s); "
+			 "reopen the container", what, uc->target, strerror(-err));
+	uc->gone_reported = true;
 	return -ENOTCONN;
 }
 
@@ -350,6 +355,12 @@ static int user_dma_unmap(struct vfio_container *c, uint64_t iova, size_t len,
 		req.flags = VFIO_USER_DMA_UNMAP_F_ALL;
 	} else {
 		unsigned i;
+
+		/* With the server gone the unmap cannot be done, whatever
+		 * this side still remembers of the mapping. */
+		rc = conn_ready(uc, "DMA_UNMAP");
+		if (rc < 0)
+			return rc;
 		for (i = 0; i < uc->nb_maps; i++)
 			if (uc->maps[i].iova == iova && uc->maps[i].len == len)
 				break;
