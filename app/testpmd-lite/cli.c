@@ -133,6 +133,9 @@ void cli_run(struct testpmd *tp)
 			       CLI_LINE_MAX - 2);
 			continue;
 		}
+		/* No periodic watch here (the prompt waits for input): link
+		 * changes show before the next command runs. */
+		link_watch_poll(tp);
 		if (!cli_execute(tp, line) || testpmd_quit_requested())
 			break;
 	}

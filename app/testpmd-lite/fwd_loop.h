@@ -21,11 +21,33 @@ static __eal_always_inline bool fwd_lcore_stop_requested(const struct fwd_lcore 
 	return __atomic_load_n(&fc->stop, __ATOMIC_ACQUIRE);
 }
 
+/* --tx-retry: offer the rest of a partial burst again, 1 us apart, as
+ * DPDK testpmd's "retry" forwarding modes do: a device that drains its ring
+ * a little late (a burst larger than its ring) then loses nothing. */
+static __attribute__((noinline)) uint16_t fwd_tx_retry(struct fwd_stream *fs,
+							struct mbuf **pkts, uint16_t nb,
+							uint16_t nb_tx)
+{
+	for (uint32_t r = 0; r < fs->tx_retry && nb_tx < nb; r++) {
+		uint64_t until = eal_rdtsc() + fs->tx_retry_delay;
+
+		while (eal_rdtsc() < until)
+			eal_pause();
+		nb_tx = (uint16_t)(nb_tx + ethdev_tx_burst(fs->tx_port, fs->tx_queue,
+							   pkts + nb_tx,
+							   (uint16_t)(nb - nb_tx)));
+	}
+	return nb_tx;
+}
+
 /* Send what tx_burst did not take: free it and count it dropped. */
 static __eal_always_inline void fwd_tx_and_drop_rest(struct fwd_stream *fs,
 						     struct mbuf **pkts, uint16_t nb)
 {
 	uint16_t nb_tx = ethdev_tx_burst(fs->tx_port, fs->tx_queue, pkts, nb);
+
+	if (unlikely(nb_tx < nb) && fs->tx_retry != 0)
+		nb_tx = fwd_tx_retry(fs, pkts, nb, nb_tx);
 
 	fwd_count(&fs->c.tx_packets, nb_tx);
 	if (unlikely(nb_tx < nb)) {

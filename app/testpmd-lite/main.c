@@ -62,12 +62,17 @@ static double monotonic_seconds(void)
 }
 
 /* Non-interactive run: statistics every --stats-period until --run-time is
- * over or a signal came. The main lcore sleeps: it is not a forwarding core. */
-static void run_until_done(struct testpmd *tp)
+ * over, a signal came or a port's device went away (the link is read every
+ * TESTPMD_LINK_CHECK_MS). The main lcore sleeps: it is not a forwarding
+ * core. @return false when a device went away. */
+static bool run_until_done(struct testpmd *tp)
 {
 	const double start = monotonic_seconds();
 	const double end = tp->p.run_time > 0 ? start + tp->p.run_time : 0;
+	const double link_period = TESTPMD_LINK_CHECK_MS / 1000.0;
 	double next_stats = tp->p.stats_period ? start + tp->p.stats_period : 0;
+	double next_link = start + link_period;
+	bool devices_ok = true;
 
 	if (end == 0)
 		printf("Forwarding until SIGINT or SIGTERM (Ctrl-C)...\n");
@@ -84,8 +89,20 @@ static void run_until_done(struct testpmd *tp)
 			if (next_stats <= now) /* stalled for periods: no burst of prints */
 				next_stats = now + tp->p.stats_period;
 		}
+		if (now >= next_link) {
+			if (link_watch_poll(tp) > 0) {
+				/* Devices often go together (one server serving
+				 * several): report all of them before ending. */
+				link_watch_poll(tp);
+				devices_ok = false;
+				break;
+			}
+			next_link = now + link_period;
+		}
 		if (end != 0 && now >= end)
 			break;
+		if (next_link < wake)
+			wake = next_link;
 		if (end != 0 && end < wake)
 			wake = end;
 		if (next_stats != 0 && next_stats < wake)
@@ -98,6 +115,24 @@ static void run_until_done(struct testpmd *tp)
 	}
 	if (testpmd_quit_requested())
 		printf("\nSignal %d received, preparing to exit...\n", (int)quit_signal);
+	return devices_ok;
+}
+
+/* Why the run ended early, naming the ports whose device went away. */
+static void report_devices_gone(const struct testpmd *tp)
+{
+	for (unsigned i = 0; i < tp->nb_ports; i++) {
+		char name[ETHDEV_NAME_MAX_LEN];
+
+		if (!tp->ports[i].device_gone)
+			continue;
+		if (ethdev_get_name_by_port(tp->ports[i].port_id, name) != 0)
+			snprintf(name, sizeof(name), "?");
+		fprintf(stderr, TESTPMD_PROG ": error: port %u lost its device %s (for vfio-user: "
+			"the server exited or closed the connection): forwarding stopped on all "
+			"ports; run testpmd-lite again once the device is back\n",
+			tp->ports[i].port_id, name);
+	}
 }
 
 /* After the ports closed, every mbuf must be back: anything else is a leak
@@ -109,6 +144,9 @@ static int pool_release(struct testpmd *tp)
 	if (tp->pool == NULL)
 		return 0;
 	in_use = mempool_in_use_count(tp->pool);
+	printf("mbuf pool %s: %u of %u mbufs in use after the ports closed%s\n",
+	       mempool_name(tp->pool), in_use, mempool_size(tp->pool),
+	       in_use == 0 ? ": all back" : "");
 	if (in_use != 0) {
 		fprintf(stderr, TESTPMD_PROG ": error: %u mbufs of pool %s still in use after "
 			"the ports closed (leaked by a driver or an engine)\n", in_use,
@@ -170,8 +208,13 @@ int main(int argc, char **argv)
 			status = 1;
 			goto teardown;
 		}
-		run_until_done(tp);
+		bool devices_ok = run_until_done(tp);
+
 		fwd_stop(tp);
+		if (!devices_ok) {
+			report_devices_gone(tp);
+			status = TESTPMD_EXIT_DEVICE_GONE;
+		}
 	}
 	if (tp->accounting_failed) {
 		fprintf(stderr, TESTPMD_PROG ": error: packets went missing between rx and "

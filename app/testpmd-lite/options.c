@@ -33,6 +33,7 @@ enum {
 	OPT_MBUF_SIZE,
 	OPT_FLOWGEN_FLOWS,
 	OPT_AUTO_START,
+	OPT_TX_RETRY,
 };
 
 static const struct option long_options[] = {
@@ -54,6 +55,7 @@ static const struct option long_options[] = {
 	{ "mbuf-size", required_argument, NULL, OPT_MBUF_SIZE },
 	{ "flowgen-flows", required_argument, NULL, OPT_FLOWGEN_FLOWS },
 	{ "auto-start", no_argument, NULL, OPT_AUTO_START },
+	{ "tx-retry", required_argument, NULL, OPT_TX_RETRY },
 	{ "interactive", no_argument, NULL, 'i' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -79,6 +81,9 @@ void testpmd_usage(FILE *out)
 		"  --eth-peer=N,MAC      destination MAC for packets sent by port N\n"
 		"                        (default 02:00:00:00:00:NN)\n"
 		"  --tx-first            send one burst on every stream before forwarding\n"
+		"  --tx-retry=N          io/mac/macswap: offer a partial tx burst again up to\n"
+		"                        N times, 1 us apart, before dropping (0..%d,\n"
+		"                        default 0: drop at once)\n"
 		"  --stats-period=S      print port statistics every S seconds (1..%d)\n"
 		"  --run-time=S          forward for S seconds (decimals allowed), then stop\n"
 		"                        and exit (default: until SIGINT/SIGTERM)\n"
@@ -91,7 +96,7 @@ void testpmd_usage(FILE *out)
 		modes, TESTPMD_MAX_BURST, UPDK_DEFAULT_BURST, UPDK_MAX_QUEUES_PER_PORT,
 		TESTPMD_MAX_DESC, TXGEN_MIN_PKT_LEN,
 		TXGEN_MAX_PKT_LEN, TXGEN_DEFAULT_PKT_LEN, TXGEN_MAX_FLOWS,
-		TXGEN_DEFAULT_FLOWS, TESTPMD_MAX_STATS_PERIOD, MEMPOOL_CACHE_MAX_SIZE,
+		TXGEN_DEFAULT_FLOWS, TESTPMD_MAX_TX_RETRY, TESTPMD_MAX_STATS_PERIOD, MEMPOOL_CACHE_MAX_SIZE,
 		TESTPMD_DEFAULT_MBCACHE, TESTPMD_MIN_MBUF_SIZE, TESTPMD_MAX_MBUF_SIZE,
 		TESTPMD_DEFAULT_MBUF_SIZE);
 }
@@ -282,6 +287,9 @@ int testpmd_parse_args(int argc, char **argv, struct testpmd_params *p)
 			break;
 		case OPT_AUTO_START:
 			p->auto_start = true;
+			break;
+		case OPT_TX_RETRY:
+			ret = parse_u32("tx-retry", optarg, 0, TESTPMD_MAX_TX_RETRY, &p->tx_retry);
 			break;
 		case 'i':
 			p->interactive = true;

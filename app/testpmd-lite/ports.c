@@ -176,7 +176,9 @@ int ports_init(struct testpmd *tp)
 	}
 	for (i = 0; i < tp->nb_ports; i++)
 		ethdev_stats_get(tp->ports[i].port_id, &tp->ports[i].last_stats);
-	printf("Checking link statuses...\nDone\n");
+	printf("Checking link statuses...\n");
+	link_watch_init(tp);
+	printf("Done\n");
 	return 0;
 }
 
@@ -309,6 +311,8 @@ int streams_init(struct testpmd *tp)
 			fs->tx_queue = q;
 			fs->burst = p->burst;
 			fs->tx_pkt_len = p->tx_pkt_len;
+			fs->tx_retry = p->tx_retry;
+			fs->tx_retry_delay = eal_tsc_hz() / 1000000 + 1;
 			fs->nb_flows = p->flowgen_flows;
 			fs->pool = tp->pool;
 			fs->eth.dst_addr = tx->peer_mac;

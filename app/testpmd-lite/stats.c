@@ -175,12 +175,28 @@ static bool show_accounting(const struct testpmd *tp, const struct fwd_port_tota
 	return ok;
 }
 
+/* With several queues per port, each stream's own counters first (as DPDK
+ * testpmd does), so that the spread over the queues shows. */
+static void show_streams(const struct testpmd *tp)
+{
+	for (unsigned s = 0; s < tp->nb_streams; s++) {
+		const struct fwd_stream *fs = &tp->streams[s];
+
+		printf("\n  ------- Forward Stats for RX Port=%2u/Queue=%2u -> TX Port=%2u/Queue=%2u -------\n",
+		       fs->rx_port, fs->rx_queue, fs->tx_port, fs->tx_queue);
+		printf("  RX-packets: %-14" PRIu64 " TX-packets: %-14" PRIu64 " TX-dropped: %-14" PRIu64 "\n",
+		       load(&fs->c.rx_packets), load(&fs->c.tx_packets), load(&fs->c.fwd_dropped));
+	}
+}
+
 bool stats_show_fwd(const struct testpmd *tp)
 {
 	struct fwd_port_totals t[UPDK_MAX_ETHPORTS], all;
 	char title[96];
 	bool ok = true;
 
+	if (tp->nb_streams > tp->nb_ports)
+		show_streams(tp);
 	memset(&all, 0, sizeof(all));
 	for (unsigned i = 0; i < tp->nb_ports; i++) {
 		port_totals(tp, i, &t[i]);

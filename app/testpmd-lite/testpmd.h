@@ -43,6 +43,12 @@
 #define TXGEN_DEFAULT_PKT_LEN 64
 #define TXGEN_MAX_FLOWS 65536
 #define TXGEN_DEFAULT_FLOWS 1024
+#define TESTPMD_MAX_TX_RETRY 100000
+/* How often the main lcore reads the ports' link state (as DPDK's link
+ * state change interrupts would tell it). */
+#define TESTPMD_LINK_CHECK_MS 100
+/* Exit status when a port's device went away while forwarding. */
+#define TESTPMD_EXIT_DEVICE_GONE 3
 
 struct fwd_stream;
 
@@ -93,6 +99,8 @@ struct fwd_stream {
 	uint16_t tx_queue;
 	uint16_t burst;
 	uint16_t tx_pkt_len;
+	uint32_t tx_retry;      /**< retries of a partial tx burst (--tx-retry) */
+	uint64_t tx_retry_delay; /**< TSC cycles between them (1 us) */
 	uint32_t nb_flows;      /**< flowgen: flows to rotate through */
 	uint32_t next_flow;     /**< flowgen: written by the owning lcore */
 	uint32_t ip_sum_base;   /**< flowgen: IPv4 header sum without src addr */
@@ -127,6 +135,7 @@ struct testpmd_params {
 	uint16_t tx_pkt_len;
 	uint16_t mbuf_size;       /**< data room, headroom included */
 	uint32_t flowgen_flows;
+	uint32_t tx_retry;        /**< retries of a partial tx burst, 1 us apart */
 	uint32_t total_num_mbufs; /**< 0: computed from the queues */
 	uint32_t mbcache;
 	uint32_t stats_period;    /**< seconds; 0: no periodic statistics */
@@ -149,6 +158,8 @@ struct testpmd_port {
 	struct ethdev_stats fwd_start_stats; /**< at the last start */
 	struct ethdev_stats last_stats;      /**< at the last 'show' */
 	uint64_t last_stats_tsc;
+	struct ethdev_link link;  /**< as last printed by the link watch */
+	bool device_gone;         /**< ethdev_is_removed() said so */
 };
 
 struct testpmd {
@@ -206,6 +217,13 @@ void stats_show_port(struct testpmd *tp, unsigned idx);
 bool stats_show_fwd(const struct testpmd *tp);
 void stats_reset_fwd(struct testpmd *tp);
 void stats_clear_ports(struct testpmd *tp);
+
+/* link.c */
+/** Read and print every port's link state (after the ports started). */
+void link_watch_init(struct testpmd *tp);
+/** Read every port's link state and print what changed, including a
+ *  device gone. @return ports whose device is gone. */
+unsigned link_watch_poll(struct testpmd *tp);
 
 /* cli.c */
 /** Read and run commands from stdin until 'quit', EOF or a signal. */

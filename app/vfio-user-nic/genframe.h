@@ -21,8 +21,14 @@
 #define GENFRAME_PAYLOAD_OFF (ETHER_HDR_LEN + 20 + 8)
 #define GENFRAME_MAGIC 0x4755  /* "UG" little-endian */
 
-/* Payload: magic u16, seq u64, filler 6 bytes, cksum u16 (over bytes 0..15). */
-static inline void genframe_build(uint8_t *f, const uint8_t src_mac[6], uint64_t seq)
+/* UDP source port of flow 0; flow k uses GENFRAME_FLOW_PORT + k. */
+#define GENFRAME_FLOW_PORT 1024
+#define GENFRAME_MAX_FLOWS 256
+
+/* Payload: magic u16, seq u64, filler 6 bytes, cksum u16 (over bytes 0..15).
+ * @p flow (< GENFRAME_MAX_FLOWS) sets the UDP source port. */
+static inline void genframe_build_flow(uint8_t *f, const uint8_t src_mac[6], uint64_t seq,
+				       unsigned flow)
 {
 	struct eth_hdr *eth = (struct eth_hdr *)(void *)f;
 	struct ipv4_hdr *ip = (struct ipv4_hdr *)(void *)(f + ETHER_HDR_LEN);
@@ -41,7 +47,7 @@ static inline void genframe_build(uint8_t *f, const uint8_t src_mac[6], uint64_t
 	ip->src_addr = cpu_to_be_32(0x0a000001);
 	ip->dst_addr = cpu_to_be_32(0x0a000002);
 	ip->hdr_checksum = ipv4_cksum(ip);
-	udp->src_port = cpu_to_be_16(1024);
+	udp->src_port = cpu_to_be_16((uint16_t)(GENFRAME_FLOW_PORT + flow));
 	udp->dst_port = cpu_to_be_16(9);
 	udp->dgram_len = cpu_to_be_16(GENFRAME_LEN - ETHER_HDR_LEN - 20);
 	memcpy(pl, &magic, 2);
@@ -50,6 +56,19 @@ static inline void genframe_build(uint8_t *f, const uint8_t src_mac[6], uint64_t
 		pl[10 + i] = (uint8_t)(seq >> (8 * i)) ^ 0x5a;
 	ck = (uint16_t)~net_raw_cksum(pl, 16);
 	memcpy(pl + 16, &ck, 2);
+}
+
+static inline void genframe_build(uint8_t *f, const uint8_t src_mac[6], uint64_t seq)
+{
+	genframe_build_flow(f, src_mac, seq, 0);
+}
+
+/* The flow of generator frame @p f (its UDP source port - GENFRAME_FLOW_PORT). */
+static inline unsigned genframe_flow(const uint8_t *f)
+{
+	const struct udp_hdr *udp = (const struct udp_hdr *)(const void *)(f + ETHER_HDR_LEN + 20);
+
+	return (uint16_t)(be_to_cpu_16(udp->src_port) - GENFRAME_FLOW_PORT);
 }
 
 /* @return true when @p f is an intact generator frame; its sequence in *seq. */

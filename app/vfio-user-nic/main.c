@@ -28,6 +28,10 @@
 #define MAX_NICS 8
 #define BURST 32
 #define SOCKET_POLL_LOOPS 64
+/* --rate credit the generator may save up while the driver posts no RX
+ * buffers (one ring): more would come out later as a burst far above the
+ * rate, overloading a driver that only started forwarding later. */
+#define GEN_MAX_BACKLOG 256
 
 struct nic {
 	unsigned idx;
@@ -37,7 +41,8 @@ struct nic {
 	struct nic *peer;            /* --cable */
 	uint64_t gen_seq;
 	uint64_t gen_start_ns;       /* --rate counts from the driver's start */
-	uint64_t sink_ok, sink_bad, sink_lost, sink_reordered, sink_next;
+	uint64_t sink_ok, sink_bad, sink_lost, sink_reordered;
+	uint64_t sink_next[GENFRAME_MAX_FLOWS]; /* next sequence expected per flow */
 	int tap_fd;
 #ifdef HAVE_PCAP
 	pcap_t *pcap_in;
@@ -50,12 +55,14 @@ static struct {
 	bool cable, gen, sink;
 	uint64_t rate;               /* generator frames/s per NIC, 0 = max */
 	uint64_t gen_count;          /* stop generating after that many, 0 = no limit */
+	unsigned gen_flows;          /* frame seq goes to flow seq % gen_flows */
 	const char *pcap_in, *pcap_out, *tap;
 	unsigned queue_pairs;
-} opt = { .queue_pairs = 1 };
+} opt = { .queue_pairs = 1, .gen_flows = 1 };
 
 static struct nic nics[MAX_NICS];
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t link_request; /* 1: down, 2: up (SIGUSR1/SIGUSR2) */
 #ifdef HAVE_PCAP
 static pcap_t *pcap_out_handle;
 static pcap_dumper_t *pcap_dumper;
@@ -65,6 +72,11 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+}
+
+static void on_link_signal(int sig)
+{
+	link_request = sig == SIGUSR1 ? 1 : 2;
 }
 
 static void usage(FILE *f)
@@ -78,6 +90,9 @@ static void usage(FILE *f)
 		"  --gen             generate 64-byte UDP frames into each NIC's RX\n"
 		"  --rate PPS        generator rate per NIC (default: as fast as buffers allow)\n"
 		"  --gen-count N     stop generating after N frames per NIC\n"
+		"  --gen-flows N     frames cycle through N UDP flows (source ports 1024..;\n"
+		"                    1..%d, default 1): with --queues, RX steering spreads\n"
+		"                    them over the queues, each flow staying on one\n"
 		"  --sink            count and verify generator frames the driver transmits\n"
 		"  --pcap-in FILE    replay FILE into each NIC's RX%s\n"
 		"  --pcap-out FILE   record what the NICs transmit%s\n"
@@ -86,8 +101,10 @@ static void usage(FILE *f)
 		"SIGINT/SIGTERM stop it cleanly (sockets removed, statistics printed).\n"
 		"Each NIC can be migrated: its client moves the state (registers, rings,\n"
 		"generator and sink counters) to a freshly started vfio-user-nic with the\n"
-		"same --queues (doc/migration.md).\n",
-		MAX_NICS, VNET_MAX_QUEUE_PAIRS,
+		"same --queues (doc/migration.md).\n"
+		"SIGUSR1 takes every NIC's link down (the driver reads it with\n"
+		"VIRTIO_NET_F_STATUS; the generator pauses), SIGUSR2 brings it up.\n",
+		MAX_NICS, VNET_MAX_QUEUE_PAIRS, GENFRAME_MAX_FLOWS,
 #ifdef HAVE_PCAP
 		"", ""
 #else
@@ -121,6 +138,7 @@ static int parse_args(int argc, char **argv)
 		{ "gen", no_argument, NULL, 'g' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "gen-count", required_argument, NULL, 'n' },
+		{ "gen-flows", required_argument, NULL, 'f' },
 		{ "sink", no_argument, NULL, 'k' },
 		{ "pcap-in", required_argument, NULL, 'i' },
 		{ "pcap-out", required_argument, NULL, 'o' },
@@ -161,6 +179,16 @@ static int parse_args(int argc, char **argv)
 			if (parse_u64("--gen-count", optarg, UINT64_MAX, &opt.gen_count) < 0)
 				return -EINVAL;
 			break;
+		case 'f':
+			if (parse_u64("--gen-flows", optarg, GENFRAME_MAX_FLOWS, &v) < 0)
+				return -EINVAL;
+			if (v == 0) {
+				fprintf(stderr, "vfio-user-nic: --gen-flows 0: give 1..%d flows\n",
+					GENFRAME_MAX_FLOWS);
+				return -EINVAL;
+			}
+			opt.gen_flows = (unsigned)v;
+			break;
 		case 'i': opt.pcap_in = optarg; break;
 		case 'o': opt.pcap_out = optarg; break;
 		case 't': opt.tap = optarg; break;
@@ -199,18 +227,23 @@ static void nic_tx(void *arg, const uint8_t *frame, size_t len)
 		vnet_dev_rx_burst(n->peer->dev, &frame, &l, 1);
 	}
 	if (opt.sink) {
-		uint64_t seq;
+		uint64_t seq, *next;
+		unsigned flow;
 
-		if (!genframe_check(frame, len, &seq)) {
+		/* Order is checked per flow: flows may travel different
+		 * queues, and queues overtake each other. */
+		if (!genframe_check(frame, len, &seq) ||
+		    (flow = genframe_flow(frame)) != seq % opt.gen_flows) {
 			n->sink_bad++;
 		} else {
+			next = &n->sink_next[flow];
 			n->sink_ok++;
-			if (seq > n->sink_next)
-				n->sink_lost += seq - n->sink_next;
-			else if (seq < n->sink_next)
+			if (seq > *next)
+				n->sink_lost += (seq - *next) / opt.gen_flows;
+			else if (seq < *next)
 				n->sink_reordered++;
-			if (seq >= n->sink_next)
-				n->sink_next = seq + 1;
+			if (seq >= *next)
+				*next = seq + opt.gen_flows;
 		}
 	}
 #ifdef HAVE_PCAP
@@ -237,52 +270,59 @@ static uint64_t now_ns(void)
 }
 
 /*
- * Backend state that migrates with a NIC, so that a driver moved to another
- * server process sees the generator's sequence numbers continue and the
- * sink goes on counting where it was: version u32, then gen_seq, sink_next,
- * sink_ok, sink_bad, sink_lost, sink_reordered (u64 each).
+ * Backend state that migrates with a NIC, so that the generator's sequence
+ * and the sink's per-flow expectations go on where they were: version u32,
+ * flows u32 (--gen-flows, which must match), then gen_seq, sink_ok,
+ * sink_bad, sink_lost, sink_reordered and sink_next[flows] (u64 each).
  */
-#define NIC_MIG_VERSION 1u
-#define NIC_MIG_SIZE (4 + 6 * 8)
+#define NIC_MIG_VERSION 2u
+#define NIC_MIG_FIXED (4 + 4 + 5 * 8)
 
 static size_t nic_backend_save(void *arg, uint8_t *buf, size_t cap)
 {
 	const struct nic *n = arg;
-	uint32_t version = NIC_MIG_VERSION;
-	const uint64_t v[6] = { n->gen_seq, n->sink_next, n->sink_ok, n->sink_bad,
-				n->sink_lost, n->sink_reordered };
+	uint32_t head[2] = { NIC_MIG_VERSION, opt.gen_flows };
+	const uint64_t v[5] = { n->gen_seq, n->sink_ok, n->sink_bad, n->sink_lost,
+				n->sink_reordered };
+	size_t size = NIC_MIG_FIXED + opt.gen_flows * sizeof(uint64_t);
 
-	if (cap < NIC_MIG_SIZE)
+	if (cap < size)
 		return 0;
-	memcpy(buf, &version, 4);
-	memcpy(buf + 4, v, sizeof(v));
-	return NIC_MIG_SIZE;
+	memcpy(buf, head, sizeof(head));
+	memcpy(buf + sizeof(head), v, sizeof(v));
+	memcpy(buf + NIC_MIG_FIXED, n->sink_next, opt.gen_flows * sizeof(uint64_t));
+	return size;
 }
 
 static int nic_backend_load(void *arg, const uint8_t *buf, size_t len)
 {
 	struct nic *n = arg;
-	uint32_t version;
-	uint64_t v[6];
+	uint32_t head[2];
+	uint64_t v[5];
 
-	if (len != NIC_MIG_SIZE) {
-		fprintf(stderr, "vfio-user-nic: %s: migrated backend state is %zu bytes, %d expected: source and destination must run the same vfio-user-nic\n",
-			n->name, len, NIC_MIG_SIZE);
+	if (len < NIC_MIG_FIXED) {
+		fprintf(stderr, "vfio-user-nic: %s: migrated backend state is %zu bytes, at least %d expected: source and destination must run the same vfio-user-nic\n",
+			n->name, len, NIC_MIG_FIXED);
 		return -EINVAL;
 	}
-	memcpy(&version, buf, 4);
-	if (version != NIC_MIG_VERSION) {
+	memcpy(head, buf, sizeof(head));
+	if (head[0] != NIC_MIG_VERSION) {
 		fprintf(stderr, "vfio-user-nic: %s: migrated backend state version %u, this program reads %u\n",
-			n->name, version, NIC_MIG_VERSION);
+			n->name, head[0], NIC_MIG_VERSION);
 		return -EINVAL;
 	}
-	memcpy(v, buf + 4, sizeof(v));
+	if (head[1] != opt.gen_flows || len != NIC_MIG_FIXED + head[1] * sizeof(uint64_t)) {
+		fprintf(stderr, "vfio-user-nic: %s: the source ran --gen-flows %u (%zu bytes of state), this one --gen-flows %u: start the destination with the same --gen-flows\n",
+			n->name, head[1], len, opt.gen_flows);
+		return -EINVAL;
+	}
+	memcpy(v, buf + sizeof(head), sizeof(v));
 	n->gen_seq = v[0];
-	n->sink_next = v[1];
-	n->sink_ok = v[2];
-	n->sink_bad = v[3];
-	n->sink_lost = v[4];
-	n->sink_reordered = v[5];
+	n->sink_ok = v[1];
+	n->sink_bad = v[2];
+	n->sink_lost = v[3];
+	n->sink_reordered = v[4];
+	memcpy(n->sink_next, buf + NIC_MIG_FIXED, head[1] * sizeof(uint64_t));
 	/* --rate: the generator's clock goes on as if it had started here. */
 	n->gen_start_ns = opt.rate ? now_ns() - n->gen_seq * 1000000000ull / opt.rate : 0;
 	return 0;
@@ -296,9 +336,18 @@ static unsigned gen_budget(struct nic *n)
 	if (opt.gen_count && n->gen_seq >= opt.gen_count)
 		return 0;
 	allowed = opt.gen_count ? opt.gen_count - n->gen_seq : BURST;
+	if (!vnet_dev_link_up(n->dev))
+		return 0;
 	if (opt.rate) {
-		uint64_t due = (now_ns() - n->gen_start_ns) * opt.rate / 1000000000ull;
+		uint64_t now = now_ns();
+		uint64_t due = (now - n->gen_start_ns) * opt.rate / 1000000000ull;
 
+		if (due > n->gen_seq + GEN_MAX_BACKLOG) {
+			/* Forget the credit beyond the backlog: restart the clock
+			 * as if the rate had been met. */
+			due = n->gen_seq + GEN_MAX_BACKLOG;
+			n->gen_start_ns = now - due * 1000000000ull / opt.rate;
+		}
 		allowed = due > n->gen_seq ? EAL_MIN(allowed, due - n->gen_seq) : 0;
 	}
 	return (unsigned)EAL_MIN(allowed, (uint64_t)BURST);
@@ -309,7 +358,7 @@ static unsigned feed_rx(struct nic *n)
 	static uint8_t bufs[BURST][VNET_MAX_FRAME];
 	const uint8_t *frames[BURST];
 	uint16_t lens[BURST];
-	unsigned space = vnet_dev_rx_space(n->dev), cnt = 0;
+	unsigned space = vnet_dev_rx_space(n->dev), cnt = 0, taken = 0;
 
 	if (space == 0)
 		return 0;
@@ -319,10 +368,20 @@ static unsigned feed_rx(struct nic *n)
 		uint8_t mac[6] = { 0x02, 0, 0, 0, 0x99, (uint8_t)n->idx };
 
 		for (; cnt < want; cnt++) {
-			genframe_build(bufs[cnt], mac, n->gen_seq++);
+			uint64_t seq = n->gen_seq + cnt;
+
+			genframe_build_flow(bufs[cnt], mac, seq, (unsigned)(seq % opt.gen_flows));
 			frames[cnt] = bufs[cnt];
 			lens[cnt] = GENFRAME_LEN;
 		}
+		/* The generator waits for buffers rather than drop: a frame
+		 * whose flow's queue is full is made again next turn. */
+		taken = cnt ? vnet_dev_rx_offer(n->dev, frames, lens, cnt) : 0;
+		n->gen_seq += taken;
+		if (taken < cnt)
+			return taken;
+		space -= cnt;
+		cnt = 0;
 	}
 #ifdef HAVE_PCAP
 	while (n->pcap_in != NULL && cnt < space) {
@@ -350,7 +409,7 @@ static unsigned feed_rx(struct nic *n)
 		frames[cnt] = bufs[cnt];
 		cnt++;
 	}
-	return cnt ? vnet_dev_rx_burst(n->dev, frames, lens, cnt) : 0;
+	return taken + (cnt ? vnet_dev_rx_burst(n->dev, frames, lens, cnt) : 0);
 }
 
 static int open_tap(const char *name)
@@ -386,6 +445,10 @@ static void print_stats(void)
 		       i, opt.sockets[i], vus_server_client_count(nics[i].srv), st.rx_packets,
 		       st.rx_bytes, st.rx_dropped, st.tx_packets, st.tx_bytes, st.tx_errors,
 		       st.kicks, st.interrupts);
+		printf("nic%u rx queues:", i);
+		for (unsigned q = 0; q < opt.queue_pairs; q++)
+			printf(" %u:%" PRIu64, q, st.rx_queue_packets[q]);
+		printf("\n");
 		if (opt.gen)
 			printf("nic%u gen: %" PRIu64 " frames generated\n", i, nics[i].gen_seq);
 		if (opt.sink)
@@ -488,6 +551,9 @@ int main(int argc, char **argv)
 		return rc > 0 ? 0 : 2;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_link_signal;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (setup() < 0) {
 		cleanup();
@@ -504,6 +570,14 @@ int main(int argc, char **argv)
 		 * moved nothing. */
 		bool all_running = true, any_running = false, check_sockets;
 		unsigned moved = 0;
+
+		if (link_request != 0) {
+			bool up = link_request == 2;
+
+			link_request = 0;
+			for (unsigned i = 0; i < opt.nb_nics; i++)
+				vnet_dev_set_link(nics[i].dev, up);
+		}
 
 		for (unsigned i = 0; i < opt.nb_nics; i++) {
 			bool running = vnet_dev_running(nics[i].dev);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "eal_log.h"
+#include "flow_hash.h"
 #include "virtio_net_dev.h"
 
 EAL_LOG_COMPONENT_REGISTER(vnet_logtype, "vfio_user_nic.virtio", EAL_LOG_NOTICE);
@@ -66,8 +67,8 @@ struct vnet_dev {
 	uint16_t num_queues;
 	uint16_t active_pairs;
 	struct vnet_vq vq[VNET_MAX_QUEUES];
-	uint32_t rx_rr;
 	uint16_t link_status;    /* device config "status" (VIRTIO_NET_S_*) */
+	uint8_t config_generation;
 	/* Migration state is RUNNING or PRE_COPY: the device may do DMA. */
 	bool mig_running;
 
@@ -360,6 +361,9 @@ static void process_ctrl(struct vnet_dev *dev, unsigned q)
 
 			memcpy(&pairs, cmd + 2, 2);
 			if (pairs >= 1 && pairs <= dev->p.queue_pairs) {
+				if (pairs != dev->active_pairs)
+					EAL_LOG(vnet_logtype, NOTICE, "%s: the driver set %u queue pairs (VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET)",
+						dev->p.name, pairs);
 				dev->active_pairs = pairs;
 				ack = VIRTIO_NET_OK;
 			}
@@ -440,23 +444,35 @@ static int rx_fill(struct vnet_dev *dev, unsigned q, uint16_t head,
 	return put == want ? (int)put : -1;
 }
 
-unsigned vnet_dev_rx_burst(struct vnet_dev *dev, const uint8_t *const *frames,
-			   const uint16_t *lens, unsigned n)
+/* Put frames into the RX queues their flows hash to. A frame whose queue
+ * has no buffer is dropped, or, when @p wait, ends the burst (it and the
+ * rest stay the caller's). @return frames taken (delivered or dropped);
+ * *@p delivered: those delivered. */
+static unsigned rx_deliver(struct vnet_dev *dev, const uint8_t *const *frames,
+			   const uint16_t *lens, unsigned n, bool wait, unsigned *delivered_out)
 {
-	unsigned delivered = 0;
+	unsigned delivered = 0, i;
 	unsigned touched = 0; /* bitmask of RX queues used */
 
-	if (!vnet_dev_running(dev)) {
+	*delivered_out = 0;
+	if (!vnet_dev_running(dev) || !(dev->link_status & VIRTIO_NET_S_LINK_UP)) {
+		if (wait)
+			return 0;
 		dev->st.rx_dropped += n;
-		return 0;
+		return n;
 	}
-	for (unsigned i = 0; i < n; i++) {
-		unsigned q = 2 * (dev->rx_rr++ % dev->active_pairs);
+	for (i = 0; i < n; i++) {
+		/* A flow sticks to one queue (flow_hash.h), as with RSS. */
+		unsigned pair = dev->active_pairs > 1 ?
+			vnet_flow_hash(frames[i], lens[i]) % dev->active_pairs : 0;
+		unsigned q = 2 * pair;
 		struct vnet_vq *vq = &dev->vq[q];
 		uint16_t head;
 		int put;
 
 		if (!vq_usable(dev, q) || vq->last_avail == avail_idx(vq)) {
+			if (wait)
+				break;
 			dev->st.rx_dropped++;
 			continue;
 		}
@@ -470,6 +486,7 @@ unsigned vnet_dev_rx_burst(struct vnet_dev *dev, const uint8_t *const *frames,
 		} else {
 			vq_push_used(dev, q, head, (uint32_t)put);
 			dev->st.rx_packets++;
+			dev->st.rx_queue_packets[pair]++;
 			dev->st.rx_bytes += lens[i];
 			delivered++;
 		}
@@ -478,7 +495,25 @@ unsigned vnet_dev_rx_burst(struct vnet_dev *dev, const uint8_t *const *frames,
 	for (unsigned q = 0; touched; q++, touched >>= 1)
 		if (touched & 1)
 			vq_publish(dev, q);
+	*delivered_out = delivered;
+	return i;
+}
+
+unsigned vnet_dev_rx_burst(struct vnet_dev *dev, const uint8_t *const *frames,
+			   const uint16_t *lens, unsigned n)
+{
+	unsigned delivered;
+
+	rx_deliver(dev, frames, lens, n, false, &delivered);
 	return delivered;
+}
+
+unsigned vnet_dev_rx_offer(struct vnet_dev *dev, const uint8_t *const *frames,
+			   const uint16_t *lens, unsigned n)
+{
+	unsigned delivered;
+
+	return rx_deliver(dev, frames, lens, n, true, &delivered);
 }
 
 /* ---------- BAR0 registers ---------- */
@@ -558,7 +593,7 @@ static int common_access(struct vnet_dev *dev, uint64_t off, void *buf, size_t c
 		if (is_write) set_status(dev, (uint8_t)v); else v = dev->status;
 		break;
 	case VNET_CC_CFGGEN:
-		v = 0;
+		v = dev->config_generation;
 		break;
 	case VNET_CC_Q_SELECT:
 		if (is_write) dev->queue_select = (uint16_t)v; else v = dev->queue_select;
@@ -669,7 +704,7 @@ static int bar1_access(void *priv, uint64_t off, void *buf, size_t count, bool i
  *           queues u16, bytes per queue u16, backend bytes u32
  *   device: mac[6], link u16, device/driver features u64, dfselect,
  *           gfselect u32, msix_config u16, status u8, isr u8,
- *           queue_select u16, active_pairs u16, rx_rr u32
+ *           queue_select u16, active_pairs u16, config generation u32
  *   queues: size u16, msix u16, enabled u8, desc/avail/used u64,
  *           last_avail u16, used_idx u16
  *   MSI-X table and PBA (BAR1), backend state.
@@ -755,7 +790,11 @@ static ssize_t mig_save(void *priv, void *buf, size_t cap)
 	MIG_PUT(&c, dev->isr);
 	MIG_PUT(&c, dev->queue_select);
 	MIG_PUT(&c, dev->active_pairs);
-	MIG_PUT(&c, dev->rx_rr);
+	{
+		uint32_t generation = dev->config_generation;
+
+		MIG_PUT(&c, generation);
+	}
 	for (unsigned q = 0; q < dev->num_queues; q++) {
 		const struct vnet_vq *vq = &dev->vq[q];
 		uint8_t enabled = vq->enabled;
@@ -837,7 +876,14 @@ static int mig_load(void *priv, const void *buf, size_t len)
 	MIG_GET(&c, t->isr);
 	MIG_GET(&c, t->queue_select);
 	MIG_GET(&c, t->active_pairs);
-	MIG_GET(&c, t->rx_rr);
+	{
+		uint32_t generation = 0;
+
+		MIG_GET(&c, generation);
+		if (generation > UINT8_MAX)
+			MIG_REFUSE(dev, "%s: config generation %u out of range", name, generation);
+		t->config_generation = (uint8_t)generation;
+	}
 	if (t->device_features != dev->device_features ||
 	    (t->driver_features & ~dev->device_features))
 		MIG_REFUSE(dev, "%s: features %#llx/%#llx do not match this device's %#llx",
@@ -981,6 +1027,25 @@ const struct vus_device_info *vnet_dev_info(const struct vnet_dev *dev)
 void vnet_dev_attach(struct vnet_dev *dev, struct vus_server *srv)
 {
 	dev->srv = srv;
+}
+
+void vnet_dev_set_link(struct vnet_dev *dev, bool up)
+{
+	if (!!(dev->link_status & VIRTIO_NET_S_LINK_UP) == up)
+		return;
+	dev->link_status = up ? VIRTIO_NET_S_LINK_UP : 0;
+	/* A configuration change (virtio 1.2, 4.1.4.3 and 4.1.4.5): a new
+	 * generation, the ISR's config bit and the config vector. */
+	dev->config_generation++;
+	dev->isr |= 2;
+	if (dev->msix_config != VIRTIO_NO_VECTOR && dev->srv != NULL)
+		vus_irq_trigger(dev->srv, VUS_PCI_MSIX_IRQ, dev->msix_config);
+	EAL_LOG(vnet_logtype, NOTICE, "%s: link %s", dev->p.name, up ? "up" : "down");
+}
+
+bool vnet_dev_link_up(const struct vnet_dev *dev)
+{
+	return dev->link_status & VIRTIO_NET_S_LINK_UP;
 }
 
 void vnet_dev_stats(const struct vnet_dev *dev, struct vnet_stats *st)

@@ -88,7 +88,7 @@ struct vnet_dev;
 typedef void (*vnet_tx_fn)(void *arg, const uint8_t *frame, size_t len);
 
 /* Most bytes of backend state a migration stream carries. */
-#define VNET_BACKEND_STATE_MAX 256
+#define VNET_BACKEND_STATE_MAX 4096
 
 struct vnet_params {
 	const char *name;
@@ -108,6 +108,7 @@ struct vnet_stats {
 	uint64_t rx_packets, rx_bytes, rx_dropped;  /* into the driver */
 	uint64_t tx_packets, tx_bytes, tx_errors;   /* from the driver */
 	uint64_t kicks, interrupts;
+	uint64_t rx_queue_packets[VNET_MAX_QUEUE_PAIRS]; /* per RX queue (flow steering) */
 };
 
 /* Create the model (not yet served). @return NULL with errno. */
@@ -130,6 +131,16 @@ unsigned vnet_dev_poll(struct vnet_dev *dev);
 unsigned vnet_dev_rx_burst(struct vnet_dev *dev, const uint8_t *const *frames,
 			   const uint16_t *lens, unsigned n);
 
+/*
+ * As vnet_dev_rx_burst(), for a source that can wait (the generator): stops
+ * at the first frame whose RX queue (the one its flow hashes to) has no
+ * buffer, leaving it and the rest to the caller. Nothing is taken while the
+ * driver is not running or the link is down. @return frames taken (a
+ * frame too big for its buffer is taken and counted dropped).
+ */
+unsigned vnet_dev_rx_offer(struct vnet_dev *dev, const uint8_t *const *frames,
+			   const uint16_t *lens, unsigned n);
+
 /* True when the driver set DRIVER_OK and bus mastering: frames can move. */
 bool vnet_dev_running(const struct vnet_dev *dev);
 
@@ -137,5 +148,14 @@ bool vnet_dev_running(const struct vnet_dev *dev);
 unsigned vnet_dev_rx_space(struct vnet_dev *dev);
 
 void vnet_dev_stats(const struct vnet_dev *dev, struct vnet_stats *st);
+
+/*
+ * Set the link state the driver reads in the device configuration
+ * (VIRTIO_NET_S_LINK_UP, with VIRTIO_NET_F_STATUS), and signal a
+ * configuration change. While the link is down, frames offered to
+ * vnet_dev_rx_burst() are dropped (counted rx_dropped). Up at creation.
+ */
+void vnet_dev_set_link(struct vnet_dev *dev, bool up);
+bool vnet_dev_link_up(const struct vnet_dev *dev);
 
 #endif /* UPDK_VIRTIO_NET_DEV_H */

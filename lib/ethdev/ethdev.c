@@ -795,6 +795,17 @@ int ethdev_link_get_nowait(uint16_t port_id, struct ethdev_link *link)
 	return link_get(port_id, link, 0, __func__);
 }
 
+int ethdev_is_removed(uint16_t port_id)
+{
+	struct ethdev *dev = ethdev_lookup(port_id, __func__);
+
+	if (dev == NULL)
+		return -ENODEV;
+	if (dev->dev_ops->is_removed == NULL)
+		return 0;
+	return dev->dev_ops->is_removed(dev) ? 1 : 0;
+}
+
 int ethdev_link_to_str(char *str, size_t len, const struct ethdev_link *link)
 {
 	char speed[24];

@@ -263,6 +263,15 @@ void pci_device_detach(struct pci_device *dev)
 	dev->owns_container = false;
 }
 
+int pci_device_poll_events(struct pci_device *dev)
+{
+	if (dev == NULL || dev->vdev == NULL)
+		return -ENODEV;
+	if (dev->vdev->ops->poll_events == NULL)
+		return 0;
+	return dev->vdev->ops->poll_events(dev->vdev);
+}
+
 /* ---- the bus ------------------------------------------------------------------ */
 
 static void log_no_driver(const struct pci_device *dev)
@@ -387,8 +396,10 @@ void pci_bus_cleanup(void)
 			dev->driver_data = NULL;
 		}
 		if (dev->vdev != NULL) {
-			/* Stop DMA before the container unmaps its memory. */
-			(void)pci_bus_master_set(dev, false);
+			/* Stop DMA before the container unmaps its memory
+			 * (a device whose server is gone does none). */
+			if (pci_device_poll_events(dev) != -ENOTCONN)
+				(void)pci_bus_master_set(dev, false);
 			pci_device_detach(dev);
 		}
 	}

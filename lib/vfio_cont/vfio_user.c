@@ -54,6 +54,8 @@ struct user_container {
 	int deferred_error;           /* a pipelined map's failure, reported once */
 	bool device_attached;
 	struct vfio_user_write_batch *posted; /* posted writes not sent yet */
+	bool gone_reported;           /* conn_ready() said so once */
+	char target[200];             /* socket path, for messages */
 };
 
 struct user_device {
@@ -107,8 +109,12 @@ static int conn_ready(struct user_container *uc, const char *what)
 
 	if (err == 0)
 		return 0;
-	VFIO_LOG(ERR, "vfio-user %s: the connection to the server is gone (%s); reopen the container",
-		 what, strerror(-err));
+	/* Every later request fails the same way: one message says it (a
+	 * teardown after the server died would otherwise log each unmap). */
+	if (!uc->gone_reported)
+		VFIO_LOG(ERR, "vfio-user %s to %s: the connection to the server is gone (%s); "
+			 "reopen the container", what, uc->target, strerror(-err));
+	uc->gone_reported = true;
 	return -ENOTCONN;
 }
 
@@ -265,6 +271,7 @@ static int user_open(struct vfio_container *c, const char *target)
 	uc = calloc(1, sizeof(*uc));
 	if (uc == NULL)
 		return -ENOMEM;
+	snprintf(uc->target, sizeof(uc->target), "%s", target);
 	uc->conn = vfio_user_connect(target, user_timeout_ms());
 	if (uc->conn == NULL) {
 		rc = -errno;
@@ -384,6 +391,12 @@ static int user_dma_unmap(struct vfio_container *c, uint64_t iova, size_t len,
 		req.flags = VFIO_USER_DMA_UNMAP_F_ALL;
 	} else {
 		unsigned i;
+
+		/* With the server gone the unmap cannot be done, whatever
+		 * this side still remembers of the mapping. */
+		rc = conn_ready(uc, "DMA_UNMAP");
+		if (rc < 0)
+			return rc;
 		for (i = 0; i < uc->nb_maps; i++)
 			if (uc->maps[i].iova == iova && uc->maps[i].len == len)
 				break;
@@ -923,7 +936,7 @@ static int user_device_attach(struct vfio_container *c, const char *name,
 		free(ud);
 		return rc;
 	}
-	snprintf(ud->dev.name, sizeof(ud->dev.name), "vfio-user");
+	snprintf(ud->dev.name, sizeof(ud->dev.name), "vfio-user:%s", uc->target);
 	uc->device_attached = true;
 	*out = &ud->dev;
 	return 0;

@@ -14,6 +14,15 @@
  * the device then translates through the IOMMU), MAC, STATUS, MTU,
  * MRG_RXBUF, CTRL_VQ with CTRL_RX (promiscuous), CTRL_MAC_ADDR and MQ
  * (queue pairs), RING_EVENT_IDX. No checksum or segmentation offloads.
+ *
+ * Link and liveness (virtio_link_update, the control plane): the link is up
+ * while the port runs and, with STATUS, while the device says
+ * VIRTIO_NET_S_LINK_UP (5.1.4). Each link update also asks the bus whether
+ * the device is still there (pci_device_poll_events: a vfio-user server may
+ * exit at any time). A device gone is final: the link stays down, the queues'
+ * device_gone flags make the bursts return 0 without touching rings or
+ * notify areas, the control paths skip the device, and stop reclaims every
+ * mbuf without the reset it can no longer do.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,6 +37,8 @@
 #define VIRTIO_DEFAULT_RING 256
 #define VIRTIO_CTRL_RING 64
 #define VIRTIO_CTRL_TIMEOUT_MS 2000
+/* How long stop lets the device send what tx_burst accepted. */
+#define VIRTIO_TX_FLUSH_MS 100
 #define VIRTIO_DEFAULT_MTU 1500
 #define VIRTIO_MAX_FRAME_OVERHEAD (ETHER_HDR_LEN + 4) /* Ethernet header + one VLAN tag */
 /* Layout of the control command buffer (DMA memory). */
@@ -57,6 +68,7 @@ struct virtio_port {
 	uint16_t ring_max;           /* the device's queue size limit */
 	uint16_t mtu_max;
 	struct eth_addr device_mac;  /* from the device configuration */
+	bool device_gone;            /* final: see virtio_device_gone() */
 	/* Control queue: live between start and stop. */
 	bool ctrl_live;
 	struct virtqueue cvq;
@@ -79,6 +91,46 @@ static struct virtio_port *vport(struct ethdev *dev)
 static bool has(const struct virtio_port *p, unsigned bit)
 {
 	return (p->features & VIRTIO_BIT(bit)) != 0;
+}
+
+/* ---- liveness ------------------------------------------------------------- */
+
+static void queues_mark_gone(struct ethdev *dev)
+{
+	uint16_t q;
+
+	for (q = 0; q < dev->data.nb_rx_queues; q++) {
+		struct virtnet_rx *rxq = dev->data.rx_queues[q];
+
+		if (rxq != NULL)
+			__atomic_store_n(&rxq->device_gone, true, __ATOMIC_RELAXED);
+	}
+	for (q = 0; q < dev->data.nb_tx_queues; q++) {
+		struct virtnet_tx *txq = dev->data.tx_queues[q];
+
+		if (txq != NULL)
+			__atomic_store_n(&txq->device_gone, true, __ATOMIC_RELAXED);
+	}
+}
+
+/* Is the device gone (its vfio-user server exited or hung up)? Asks the
+ * bus, which never blocks; the first time it says so, the port goes dead
+ * for good. Control plane only. */
+static bool virtio_device_gone(struct ethdev *dev)
+{
+	struct virtio_port *p = vport(dev);
+
+	if (p->device_gone)
+		return true;
+	if (pci_device_poll_events(p->pdev) != -ENOTCONN)
+		return false;
+	p->device_gone = true;
+	p->ctrl_live = false;
+	queues_mark_gone(dev);
+	VIRTIO_LOG(ERR, "port %u (%s): the device is gone: link down, no more packets; stop "
+		   "and close the port, and attach the device again (restart the application "
+		   "once its vfio-user server runs again)", dev->data.port_id, dev->data.name);
+	return true;
 }
 
 /* ---- initialization (spec 3.1.1) ----------------------------------------- */
@@ -172,7 +224,10 @@ static int ctrl_send(struct virtio_port *p, uint8_t class, uint8_t cmd, const vo
 	uint16_t n = data != NULL ? 3 : 2, head, id;
 	volatile struct virtq_desc *d;
 	struct timespec t0, t1;
+	unsigned turns = 0;
 
+	if (p->device_gone)
+		return -ENOTCONN;
 	if (!p->ctrl_live || len > CTRL_DATA_MAX || vq->num_free < n)
 		return -EIO;
 	p->ctrl_buf[CTRL_HDR_OFF] = class;
@@ -211,6 +266,10 @@ static int ctrl_send(struct virtio_port *p, uint8_t class, uint8_t cmd, const vo
 			p->ctrl_live = false; /* the chain is the device's now */
 			return -ETIMEDOUT;
 		}
+		/* A server that died meanwhile never answers: look every
+		 * 1024 turns (some tens of ms) rather than wait for the timeout. */
+		if ((++turns & 1023) == 0 && virtio_device_gone(p->eth))
+			return -ENOTCONN;
 		usleep(10);
 	}
 	id = (uint16_t)virtq_used_elem(vq, 0)->id;
@@ -393,6 +452,7 @@ static int virtio_rx_queue_setup(struct ethdev *dev, uint16_t qid, uint16_t nb_d
 	rxq->free_thresh = conf->rx_free_thresh != 0 ? conf->rx_free_thresh
 						     : (uint16_t)VIRTIO_RX_REFILL_BATCH;
 	rxq->free_thresh = EAL_MIN(rxq->free_thresh, nb_desc);
+	rxq->device_gone = p->device_gone;
 	dev->data.rx_queues[qid] = rxq;
 	return 0;
 }
@@ -424,6 +484,7 @@ static int virtio_tx_queue_setup(struct ethdev *dev, uint16_t qid, uint16_t nb_d
 	txq->nb_desc = nb_desc;
 	txq->port_id = dev->data.port_id;
 	txq->queue_id = qid;
+	txq->device_gone = vport(dev)->device_gone;
 	dev->data.tx_queues[qid] = txq;
 	if (txq->hdrs == NULL) {
 		virtio_tx_queue_release(dev, qid);
@@ -467,6 +528,11 @@ static int virtio_start(struct ethdev *dev)
 	uint16_t q;
 	int rc;
 
+	if (virtio_device_gone(dev)) {
+		VIRTIO_LOG(ERR, "port %u (%s): cannot start: the device is gone; close the port "
+			   "and attach the device again", dev->data.port_id, dev->data.name);
+		return -ENOTCONN;
+	}
 	rc = virtio_negotiate(p);
 	if (rc < 0)
 		return rc;
@@ -474,7 +540,11 @@ static int virtio_start(struct ethdev *dev)
 	for (q = 0; q < dev->data.nb_rx_queues && rc == 0; q++) {
 		struct virtnet_rx *rxq = dev->data.rx_queues[q];
 
-		rc = virtnet_rx_ring_start(rxq, event_idx);
+		/* Empty until the queue pairs are set (below): a device
+		 * receives on the first pair only until then (5.1.6.5.5), so
+		 * frames taken earlier would land in another queue than the
+		 * later ones of their flow, and could overtake them. */
+		rc = virtnet_rx_ring_init(rxq, event_idx);
 		if (rc == 0)
 			rc = queue_enable_checked(p, VIRTIO_NET_RXQ(q), &rxq->vq, &rxq->notify);
 	}
@@ -497,9 +567,6 @@ static int virtio_start(struct ethdev *dev)
 		goto fail;
 	}
 	p->ctrl_live = has(p, VIRTIO_NET_F_CTRL_VQ);
-	/* The device may have looked at the rx rings before DRIVER_OK. */
-	for (q = 0; q < dev->data.nb_rx_queues; q++)
-		virtio_notify(&((struct virtnet_rx *)dev->data.rx_queues[q])->notify);
 	if (has(p, VIRTIO_NET_F_MQ))
 		rc = ctrl_pairs(p, p->nb_pairs);
 	if (rc == 0 && has(p, VIRTIO_NET_F_CTRL_RX))
@@ -507,6 +574,13 @@ static int virtio_start(struct ethdev *dev)
 	if (rc == 0 && has(p, VIRTIO_NET_F_CTRL_MAC_ADDR) &&
 	    memcmp(&dev->data.mac_addr, &p->device_mac, sizeof(p->device_mac)) != 0)
 		rc = ctrl_mac(p, &dev->data.mac_addr);
+	for (q = 0; q < dev->data.nb_rx_queues && rc == 0; q++) {
+		struct virtnet_rx *rxq = dev->data.rx_queues[q];
+
+		rc = virtnet_rx_ring_fill(rxq);
+		if (rc == 0)
+			virtio_notify(&rxq->notify);
+	}
 	if (rc < 0)
 		goto fail;
 	dev->rx_pkt_burst = virtnet_rx_burst;
@@ -514,9 +588,44 @@ static int virtio_start(struct ethdev *dev)
 	return 0;
 fail:
 	p->ctrl_live = false;
-	virtio_pci_reset(&p->hw);
+	if (virtio_device_gone(dev))
+		rc = -ENOTCONN; /* what failed above failed for that reason */
+	else
+		virtio_pci_reset(&p->hw);
 	virtio_rings_drain(dev);
 	return rc;
+}
+
+/* Frames tx_burst accepted are the device's to send: give it a moment
+ * before the reset takes them back unsent, and count those as tx errors
+ * so that every frame stays accounted for. */
+static void virtio_tx_flush(struct ethdev *dev)
+{
+	struct timespec t0, t1;
+	unsigned left = 0;
+	uint16_t q;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		left = 0;
+		for (q = 0; q < dev->data.nb_tx_queues; q++)
+			left += virtnet_tx_in_flight(dev->data.tx_queues[q]);
+		if (left == 0)
+			return;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >
+		    VIRTIO_TX_FLUSH_MS)
+			break;
+		usleep(100);
+	}
+	for (q = 0; q < dev->data.nb_tx_queues; q++) {
+		struct virtnet_tx *txq = dev->data.tx_queues[q];
+
+		ethdev_counter_add(&txq->stats.errors, virtnet_tx_in_flight(txq));
+	}
+	VIRTIO_LOG(WARNING, "port %u (%s): the device did not send %u frames within %d ms of "
+		   "the stop: dropped by the reset, counted as tx errors", dev->data.port_id,
+		   dev->data.name, left, VIRTIO_TX_FLUSH_MS);
 }
 
 static int virtio_stop(struct ethdev *dev)
@@ -525,10 +634,19 @@ static int virtio_stop(struct ethdev *dev)
 	int rc;
 
 	p->ctrl_live = false;
+	dev->data.dev_link.link_status = ETHDEV_LINK_DOWN;
+	if (virtio_device_gone(dev)) {
+		/* Nobody reads the rings any more: they are ours without a reset. */
+		virtio_rings_drain(dev);
+		VIRTIO_LOG(ERR, "port %u (%s): stopped without a device reset: the device is "
+			   "gone (every mbuf of its rings went back to its pool); close the port "
+			   "and attach the device again", dev->data.port_id, dev->data.name);
+		return -ENOTCONN;
+	}
+	virtio_tx_flush(dev);
 	/* A reset is the only way to take the rings back (spec 4.1.4.3.2). */
 	rc = virtio_pci_reset(&p->hw);
 	virtio_rings_drain(dev);
-	dev->data.dev_link.link_status = ETHDEV_LINK_DOWN;
 	return rc;
 }
 
@@ -537,7 +655,8 @@ static int virtio_close(struct ethdev *dev)
 	struct virtio_port *p = vport(dev);
 
 	p->ctrl_live = false;
-	virtio_pci_reset(&p->hw);
+	if (!virtio_device_gone(dev)) /* a gone device was reported at stop */
+		virtio_pci_reset(&p->hw);
 	eal_dma_free(p->cvq_mem);
 	eal_dma_free(p->ctrl_buf);
 	p->cvq_mem = NULL;
@@ -553,8 +672,14 @@ static int virtio_link_update(struct ethdev *dev, int wait_to_complete)
 	bool up = dev->data.dev_started;
 
 	(void)wait_to_complete;
-	if (up && has(p, VIRTIO_NET_F_STATUS))
+	if (virtio_device_gone(dev))
+		up = false;
+	else if (up && has(p, VIRTIO_NET_F_STATUS))
 		up = (cfg_read16(p, VIRTIO_NET_CFG_STATUS, 0) & VIRTIO_NET_S_LINK_UP) != 0;
+	/* A server that went away during the read failed it: say gone now,
+	 * not at the next update. */
+	if (up && virtio_device_gone(dev))
+		up = false;
 	dev->data.dev_link = (struct ethdev_link){
 		.link_speed = up ? ETHDEV_SPEED_NUM_UNKNOWN : ETHDEV_SPEED_NUM_NONE,
 		.link_duplex = ETHDEV_LINK_FULL_DUPLEX,
@@ -562,6 +687,11 @@ static int virtio_link_update(struct ethdev *dev, int wait_to_complete)
 		.link_status = up ? ETHDEV_LINK_UP : ETHDEV_LINK_DOWN,
 	};
 	return 0;
+}
+
+static bool virtio_is_removed(struct ethdev *dev)
+{
+	return vport(dev)->device_gone;
 }
 
 static int promisc_set(struct ethdev *dev, bool on)
@@ -640,6 +770,7 @@ static const struct ethdev_ops virtio_ops = {
 	.dev_stop = virtio_stop,
 	.dev_close = virtio_close,
 	.link_update = virtio_link_update,
+	.is_removed = virtio_is_removed,
 	.promiscuous_enable = virtio_promisc_enable,
 	.promiscuous_disable = virtio_promisc_disable,
 	.mac_addr_set = virtio_mac_addr_set,

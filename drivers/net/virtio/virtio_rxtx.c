@@ -48,14 +48,25 @@ static unsigned rx_refill(struct virtnet_rx *rxq)
 	return added;
 }
 
-int virtnet_rx_ring_start(struct virtnet_rx *rxq, bool event_idx)
+int virtnet_rx_ring_init(struct virtnet_rx *rxq, bool event_idx)
 {
 	int rc = virtq_init(&rxq->vq, rxq->ring_mem, rxq->ring_iova, rxq->nb_desc, event_idx,
 			    rxq->chain_len, rxq->cookie);
 
-	if (rc < 0)
-		return rc;
-	virtq_interrupts_off(&rxq->vq);
+	if (rc == 0)
+		virtq_interrupts_off(&rxq->vq);
+	return rc;
+}
+
+int virtnet_rx_ring_start(struct virtnet_rx *rxq, bool event_idx)
+{
+	int rc = virtnet_rx_ring_init(rxq, event_idx);
+
+	return rc < 0 ? rc : virtnet_rx_ring_fill(rxq);
+}
+
+int virtnet_rx_ring_fill(struct virtnet_rx *rxq)
+{
 	rx_refill(rxq);
 	virtq_avail_publish(&rxq->vq);
 	if (rxq->vq.num_free > 0) {
@@ -103,9 +114,12 @@ uint16_t virtnet_rx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts)
 {
 	struct virtnet_rx *rxq = queue;
 	struct virtqueue *vq = &rxq->vq;
-	uint16_t pending = virtq_used_pending(vq), done = 0, nb_rx = 0;
+	uint16_t pending, done = 0, nb_rx = 0;
 	uint64_t bytes = 0, errors = 0;
 
+	if (unlikely(__atomic_load_n(&rxq->device_gone, __ATOMIC_RELAXED)))
+		return 0;
+	pending = virtq_used_pending(vq);
 	while (nb_rx < nb_pkts && done < pending) {
 		const volatile struct virtq_used_elem *e = virtq_used_elem(vq, 0);
 		uint16_t nb_bufs = 1, k;
@@ -195,6 +209,15 @@ void virtnet_tx_ring_drain(struct virtnet_tx *txq)
 	}
 }
 
+uint16_t virtnet_tx_in_flight(const struct virtnet_tx *txq)
+{
+	const struct virtqueue *vq = &txq->vq;
+
+	if (vq->avail == NULL)
+		return 0;
+	return (uint16_t)(vq->avail->idx - __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE));
+}
+
 /* Free the mbufs of every chain the device finished. */
 static void tx_reclaim(struct virtnet_tx *txq)
 {
@@ -237,6 +260,8 @@ uint16_t virtnet_tx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts)
 	uint64_t bytes = 0, errors = 0;
 	uint16_t nb_tx;
 
+	if (unlikely(__atomic_load_n(&txq->device_gone, __ATOMIC_RELAXED)))
+		return 0;
 	tx_reclaim(txq);
 	for (nb_tx = 0; nb_tx < nb_pkts; nb_tx++) {
 		struct mbuf *m = pkts[nb_tx];

@@ -32,6 +32,10 @@ struct virtnet_rx {
 	struct virtqueue vq;
 	struct virtio_notify notify;
 	struct mempool *mp;
+	/* Set by the control thread once the device is gone (its vfio-user
+	 * server exited): the burst then returns 0 without touching the ring
+	 * or the notify area. Relaxed atomic: one load per burst. */
+	bool device_gone;
 	bool mrg_rxbuf;          /* num_buffers may exceed 1 */
 	uint16_t port_id;
 	uint16_t queue_id;
@@ -48,6 +52,7 @@ struct virtnet_rx {
 struct virtnet_tx {
 	struct virtqueue vq;
 	struct virtio_notify notify;
+	bool device_gone;        /* as in struct virtnet_rx: nothing is sent */
 	uint16_t port_id;
 	uint16_t queue_id;
 	struct ethdev_queue_counters stats;
@@ -62,7 +67,8 @@ struct virtnet_tx {
 	void **cookie;
 } __cache_aligned;
 
-/* Burst functions (ethdev_rx_burst_t / ethdev_tx_burst_t). */
+/* Burst functions (ethdev_rx_burst_t / ethdev_tx_burst_t). Both return 0
+ * once the queue's device_gone is set (tx: the caller keeps the mbufs). */
 uint16_t virtnet_rx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts);
 uint16_t virtnet_tx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts);
 
@@ -70,10 +76,16 @@ uint16_t virtnet_tx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts);
  * descriptor: fills it with mbufs. @return 0 or -ENOMEM (pool empty: the
  * log says how many mbufs were missing; what was allocated stays). */
 int virtnet_rx_ring_start(struct virtnet_rx *rxq, bool event_idx);
+/* The two halves of virtnet_rx_ring_start(): reset the ring (empty), and
+ * fill it (all descriptors to the device, published; the caller notifies). */
+int virtnet_rx_ring_init(struct virtnet_rx *rxq, bool event_idx);
+int virtnet_rx_ring_fill(struct virtnet_rx *rxq);
 /* Reset the ring of @p txq: all descriptors free. */
 int virtnet_tx_ring_start(struct virtnet_tx *txq, bool event_idx);
 /* Return every mbuf the ring holds to its pool (device stopped). */
 void virtnet_rx_ring_drain(struct virtnet_rx *rxq);
 void virtnet_tx_ring_drain(struct virtnet_tx *txq);
+/* Chains handed to the device that it has not marked used yet. */
+uint16_t virtnet_tx_in_flight(const struct virtnet_tx *txq);
 
 #endif /* VIRTIO_RXTX_H */

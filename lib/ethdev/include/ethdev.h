@@ -407,6 +407,18 @@ int ethdev_link_get(uint16_t port_id, struct ethdev_link *link);
 int ethdev_link_get_nowait(uint16_t port_id, struct ethdev_link *link);
 
 /**
+ * Is the device behind the port gone (a vfio-user server that exited or
+ * disconnected, a device unplugged)? Such a port reports its link down, its
+ * bursts return 0, and it can only be stopped and closed: the device must be
+ * attached again (a new process, for now). The driver learns it from its
+ * link update, so call this after ethdev_link_get_nowait(), e.g. in a
+ * periodic link check on the main lcore.
+ * @return 1 when gone, 0 when not (also for drivers that cannot tell),
+ *         -ENODEV
+ */
+int ethdev_is_removed(uint16_t port_id);
+
+/**
  * Format @p link as "Link up at 10 Gbps FDX Autoneg" or "Link down".
  * @return as snprintf(), or -EINVAL (NULL)
  */

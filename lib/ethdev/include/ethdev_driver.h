@@ -42,6 +42,9 @@ struct ethdev_ops {
 	int (*dev_close)(struct ethdev *dev);
 	/** Refresh dev->data.dev_link; @p wait_to_complete: may block. */
 	int (*link_update)(struct ethdev *dev, int wait_to_complete);
+	/** True once the device is gone for good (see ethdev_is_removed());
+	 *  control plane only. NULL: never. */
+	bool (*is_removed)(struct ethdev *dev);
 	int (*promiscuous_enable)(struct ethdev *dev);
 	int (*promiscuous_disable)(struct ethdev *dev);
 	/** Program a new address (ethdev stores it in data.mac_addr after). */

@@ -235,6 +235,16 @@ int pci_device_attach(struct pci_device *dev);
  */
 void pci_device_detach(struct pci_device *dev);
 
+/**
+ * Control-plane liveness check of an attached device (the container's
+ * poll_events op): answers what a vfio-user server sent meanwhile and
+ * notices a server that went away. Never blocks; not for the fast path (it
+ * may make a syscall).
+ * @return 0 while the device is reachable; -ENOTCONN once it is gone for
+ *         good (every later access fails); -ENODEV when not attached
+ */
+int pci_device_poll_events(struct pci_device *dev);
+
 /* ---- config space -------------------------------------------------------- */
 
 /**

@@ -41,6 +41,7 @@ struct tdrv_port {
 	unsigned rxq_releases, txq_releases, mac_set_calls, promisc_calls;
 	unsigned stats_reset_calls, xstats_reset_calls;
 	int fail_start;
+	bool removed;          /* what is_removed reports */
 	uint16_t rx_nb_desc[4];
 	uint64_t rx_queue_offloads[4];
 	struct ethdev_stats stats;
@@ -127,6 +128,11 @@ static int tdrv_link_update(struct ethdev *dev, int wait)
 	dev->data.dev_link.link_autoneg = ETHDEV_LINK_FIXED;
 	dev->data.dev_link.link_status = dev->data.dev_started;
 	return 0;
+}
+
+static bool tdrv_is_removed(struct ethdev *dev)
+{
+	return ((struct tdrv_port *)dev->data.dev_private)->removed;
 }
 
 static int tdrv_promisc(struct ethdev *dev)
@@ -247,6 +253,7 @@ static const struct ethdev_ops tdrv_ops = {
 	.dev_stop = tdrv_stop,
 	.dev_close = tdrv_close,
 	.link_update = tdrv_link_update,
+	.is_removed = tdrv_is_removed,
 	.promiscuous_enable = tdrv_promisc,
 	.promiscuous_disable = tdrv_promisc,
 	.mac_addr_set = tdrv_mac_set,
@@ -514,6 +521,7 @@ static void test_bad_port_everywhere(void **state)
 		assert_int_equal(ethdev_info_get(p, &info), -ENODEV);
 		assert_int_equal(ethdev_link_get(p, &link), -ENODEV);
 		assert_int_equal(ethdev_link_get_nowait(p, &link), -ENODEV);
+		assert_int_equal(ethdev_is_removed(p), -ENODEV);
 		assert_int_equal(ethdev_macaddr_get(p, &mac), -ENODEV);
 		assert_int_equal(ethdev_default_mac_addr_set(p, &mac), -ENODEV);
 		assert_int_equal(ethdev_promiscuous_enable(p), -ENODEV);
@@ -762,6 +770,11 @@ static void test_info_link_mac_modes(void **state)
 	assert_int_equal(ethdev_info_get(p, NULL), -EINVAL);
 
 	assert_int_equal(ethdev_link_get_nowait(p, &link), 0);
+	/* The driver says whether its device is gone. */
+	assert_int_equal(ethdev_is_removed(p), 0);
+	tp->removed = true;
+	assert_int_equal(ethdev_is_removed(p), 1);
+	tp->removed = false;
 	assert_int_equal(ethdev_link_to_str(text, sizeof(text), &link), (int)strlen("Link down"));
 	assert_string_equal(text, "Link down");
 	link.link_status = ETHDEV_LINK_UP;
@@ -825,6 +838,8 @@ static void test_optional_ops_missing(void **state)
 	assert_string_equal(info.driver_name, "net_test_bare");
 	/* Queue counts are clamped to what the fast-path table holds. */
 	assert_int_equal(info.max_rx_queues, EAL_MIN(1000, ETHDEV_MAX_QUEUES_PER_PORT));
+	/* A driver that cannot tell never reports its device gone. */
+	assert_int_equal(ethdev_is_removed(p), 0);
 	EXPECT_LOGGED(ethdev_promiscuous_enable(p), -ENOTSUP, "cannot change promiscuous");
 	EXPECT_LOGGED(ethdev_default_mac_addr_set(p, &good), -ENOTSUP, "cannot change the MAC");
 	EXPECT_LOGGED(ethdev_set_mtu(p, 1400), -ENOTSUP, "cannot change the MTU");

@@ -221,6 +221,8 @@ static ssize_t fake_region_read(struct vfio_device *d, uint32_t index, uint64_t 
 	struct fake_device *f = fake_of(d);
 
 	f->region_reads++;
+	if (f->gone)
+		return -ENOTCONN;
 	if (index == VFIO_PCI_CONFIG_REGION_INDEX) {
 		if (off > f->config_size || len > f->config_size - off)
 			return -EINVAL;
@@ -240,6 +242,8 @@ static ssize_t fake_region_write(struct vfio_device *d, uint32_t index, uint64_t
 
 	(void)posted;
 	f->region_writes++;
+	if (f->gone)
+		return -ENOTCONN;
 	if (index == VFIO_PCI_CONFIG_REGION_INDEX) {
 		if (off > f->config_size || len > f->config_size - off)
 			return -EINVAL;
@@ -248,8 +252,11 @@ static ssize_t fake_region_write(struct vfio_device *d, uint32_t index, uint64_t
 	}
 	if (index >= PCI_MAX_BARS || f->bars[index].size == 0)
 		return -EINVAL;
-	return pwrite(f->bars[index].memfd, buf, len, (off_t)off) < 0 ? -errno :
-								       (ssize_t)len;
+	if (pwrite(f->bars[index].memfd, buf, len, (off_t)off) < 0)
+		return -errno;
+	if (f->bar_write_hook != NULL)
+		f->bar_write_hook(f, index, off, buf, len);
+	return (ssize_t)len;
 }
 
 static void *fake_region_mmap(struct vfio_device *d, const struct vfio_region *r,

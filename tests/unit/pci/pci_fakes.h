@@ -67,7 +67,12 @@ struct fake_device {
 	uint32_t irq_index, irq_start, irq_count, irq_flags;
 	int irq_fds[64];
 	unsigned reset_calls;
-	bool gone;            /* poll_events reports the peer gone */
+	bool gone;            /* poll_events reports the peer gone; region
+			       * reads and writes fail with ENOTCONN */
+	/* Called after each region write to a BAR (a device model's side
+	 * effects: register selects, resets); NULL: plain memory. */
+	void (*bar_write_hook)(struct fake_device *f, unsigned bar, uint64_t off,
+			       const void *buf, size_t len);
 	unsigned region_reads, region_writes, mmaps;
 	bool detached;
 	/* injected failures */
