@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef HAVE_PCAP
@@ -41,6 +42,7 @@ struct nic {
 	uint64_t sink_ok, sink_bad, sink_lost, sink_reordered, sink_next;
 	uint64_t sink_l4_good, sink_l4_bad; /* frames with a TCP/UDP checksum */
 	int tap_fd;
+	uint64_t tap_write_errors;   /* the first is logged, the rest counted */
 #ifdef HAVE_PCAP
 	pcap_t *pcap_in;
 #endif
@@ -236,8 +238,10 @@ static void nic_tx(void *arg, const uint8_t *frame, size_t len)
 		pcap_dump((u_char *)pcap_dumper, &h, frame);
 	}
 #endif
-	if (n->tap_fd >= 0 && write(n->tap_fd, frame, len) < 0 && errno != EAGAIN)
-		EAL_LOG(eal_logtype, WARNING, "%s: TAP write failed: %s", n->name, strerror(errno));
+	if (n->tap_fd >= 0 && write(n->tap_fd, frame, len) < 0 && errno != EAGAIN &&
+	    n->tap_write_errors++ == 0)
+		EAL_LOG(eal_logtype, WARNING, "%s: TAP write failed: %s (is the interface up? "
+			"further failures are only counted)", n->name, strerror(errno));
 }
 
 static uint64_t now_ns(void)
@@ -316,7 +320,7 @@ static unsigned feed_rx(struct nic *n)
 static int open_tap(const char *name)
 {
 	struct ifreq ifr = { 0 };
-	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC), sock;
 
 	if (fd < 0) {
 		fprintf(stderr, "vfio-user-nic: cannot open /dev/net/tun: %s (needs root and the tun module)\n",
@@ -330,6 +334,20 @@ static int open_tap(const char *name)
 		close(fd);
 		return -1;
 	}
+	/* A TAP that is down refuses every frame written to it (EIO): bring
+	 * it up, as a cable plugged in. Its addresses stay the user's job. */
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock < 0 || ioctl(sock, SIOCGIFFLAGS, &ifr) < 0 ||
+	    (!(ifr.ifr_flags & IFF_UP) &&
+	     (ifr.ifr_flags = (short)(ifr.ifr_flags | IFF_UP), ioctl(sock, SIOCSIFFLAGS, &ifr) < 0))) {
+		fprintf(stderr, "vfio-user-nic: cannot bring TAP %s up: %s (run 'ip link set %s up')\n",
+			ifr.ifr_name, strerror(errno), ifr.ifr_name);
+		if (sock >= 0)
+			close(sock);
+		close(fd);
+		return -1;
+	}
+	close(sock);
 	return fd;
 }
 
@@ -355,6 +373,8 @@ static void print_stats(void)
 		if (opt.sink)
 			printf("nic%u sink-l4-cksum: good %" PRIu64 " bad %" PRIu64 "\n", i,
 			       nics[i].sink_l4_good, nics[i].sink_l4_bad);
+		if (nics[i].tap_fd >= 0)
+			printf("nic%u tap: write errors %" PRIu64 "\n", i, nics[i].tap_write_errors);
 		if (!opt.no_csum)
 			printf("nic%u csum: tx-completed %" PRIu64 " rx-data-valid %" PRIu64 "\n", i,
 			       st.tx_csum_completed, st.rx_csum_valid);
