@@ -599,12 +599,27 @@ static int tap_driver_rx(struct vdrv *d, uint8_t *buf, unsigned timeout_ms)
 	return -ETIMEDOUT;
 }
 
+/* The TAP server, killed by the teardown if a failed check left it running
+ * (it would hold its interface forever). */
+static struct server tap_server;
+
+static int tap_teardown(void **state)
+{
+	(void)state;
+	if (tap_server.pid > 0) {
+		kill(tap_server.pid, SIGKILL);
+		waitpid(tap_server.pid, NULL, 0);
+		tap_server.pid = 0;
+	}
+	return 0;
+}
+
 static void test_tap(void **state)
 {
 	char name[IFNAMSIZ], path[128];
 	uint8_t frame[VDRV_BUF_SIZE], got[VDRV_BUF_SIZE];
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(0x0003) };
-	struct server s;
+	struct server *s = &tap_server;
 	struct vdrv d;
 	unsigned ifindex = 0;
 	uint64_t end;
@@ -617,7 +632,7 @@ static void test_tap(void **state)
 		skip();
 	}
 	snprintf(name, sizeof(name), "vuntap%u", (unsigned)getpid() % 100000);
-	server_start(&s, "tap", "--tap", name, NULL);
+	server_start(s, "tap", "--tap", name, NULL);
 	end = now_ms() + 3000;
 	while ((ifindex = if_nametoindex(name)) == 0 && now_ms() < end)
 		usleep(2000);
@@ -635,7 +650,7 @@ static void test_tap(void **state)
 	assert_true(ps >= 0);
 	sll.sll_ifindex = (int)ifindex;
 	assert_int_equal(bind(ps, (struct sockaddr *)&sll, sizeof(sll)), 0);
-	assert_int_equal(vdrv_open(&d, s.sock), 0);
+	assert_int_equal(vdrv_open(&d, s->sock), 0);
 
 	/* Driver -> server -> TAP: the kernel receives each frame as sent. The
 	 * server brought the interface up itself (a down TAP drops writes). */
@@ -661,7 +676,8 @@ static void test_tap(void **state)
 	}
 	close(ps);
 	vdrv_close(&d);
-	log = server_stop(&s);
+	log = server_stop(s);
+	s->pid = 0;
 	expect_in(&(struct run_result){ .out = log }, "tx 6 pkts");
 	expect_in(&(struct run_result){ .out = log }, "tap: write errors 0");
 	free(log);
@@ -790,7 +806,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_server_killed_mid_session),
 		cmocka_unit_test(test_pcap_replay),
 		cmocka_unit_test(test_pcap_record),
-		cmocka_unit_test(test_tap),
+		cmocka_unit_test_teardown(test_tap, tap_teardown),
 		cmocka_unit_test(test_decode_malformed),
 	};
 	int rc;
