@@ -502,7 +502,8 @@ unsigned vnet_dev_rx_burst(struct vnet_dev *dev, const uint8_t *const *frames,
 			continue;
 		}
 		head = vq->avail[2 + vq->last_avail % vq->size];
-		put = rx_fill(dev, q, head, frames[i], lens[i], rx_csum_flags(dev, frames[i], lens[i]));
+		put = rx_fill(dev, q, head, frames[i], lens[i],
+			      rx_csum_flags(dev, frames[i], lens[i]));
 		vq->last_avail++;
 		if (put < 0) {
 			/* Too small or broken: hand the buffer back empty. */
