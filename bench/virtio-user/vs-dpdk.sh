@@ -16,7 +16,8 @@
 #           updk: testpmd-lite txonly -> vfio-user-nic (counts and drops)
 #           figure: the driver side's Tx-pps
 # Each figure is the median of the per-second samples (all ports) after a
-# warm-up second. 64-byte frames everywhere.
+# warm-up second; the last lines give each program's median over the rounds
+# and the ratio of those medians. 64-byte frames everywhere.
 # Usage: vs-dpdk.sh [BUILD_DIR] (env: ROUNDS=3 SECS=5 MODES="rxonly io txonly")
 set -uo pipefail
 build=${1:-${UPDK_BUILD:-build}}
@@ -101,10 +102,23 @@ printf '%-6s %-7s %12s %12s %8s\n' round mode "DPDK Mpps" "updk Mpps" "ratio"
 for mode in $modes; do
 	case $mode in rxonly|io|txonly) ;; *) echo "MODES: unknown mode '$mode' (rxonly, io, txonly)" >&2; exit 2 ;; esac
 done
+ratio() { awk -v u="$1" -v d="$2" 'BEGIN { if (d > 0) printf "%.2f", u / d; else print "n/a" }'; }
+median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {printf "%.2f", v[int((NR + 1) / 2)]}'; }
+summary=()
 for mode in $modes; do
+	ds= us=
 	for r in $(seq "$rounds"); do
-		d=$(run_dpdk "$mode"); u=$(run_updk "$mode")
-		printf '%-6s %-7s %12s %12s %8s\n' "$r" "$mode" "$d" "$u" \
-			"$(awk -v u="$u" -v d="$d" 'BEGIN { if (d > 0) printf "%.2f", u / d; else print "n/a" }')"
+		# The order swaps every round: neither program always runs second.
+		if [ $((r % 2)) -eq 1 ]; then
+			d=$(run_dpdk "$mode"); u=$(run_updk "$mode")
+		else
+			u=$(run_updk "$mode"); d=$(run_dpdk "$mode")
+		fi
+		ds="$ds $d" us="$us $u"
+		printf '%-6s %-7s %12s %12s %8s\n' "$r" "$mode" "$d" "$u" "$(ratio "$u" "$d")"
 	done
+	dm=$(echo "$ds" | median) um=$(echo "$us" | median)
+	summary+=("$(printf '%-6s %-7s %12s %12s %8s' median "$mode" "$dm" "$um" "$(ratio "$um" "$dm")")")
 done
+# The medians over the rounds and their ratio: the figures to quote.
+printf '%s\n' "${summary[@]}"
