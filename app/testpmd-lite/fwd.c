@@ -9,7 +9,7 @@
 
 static const struct fwd_engine *const fwd_engines[] = {
 	&io_engine, &mac_engine, &macswap_engine, &rxonly_engine,
-	&txonly_engine, &flowgen_engine,
+	&txonly_engine, &flowgen_engine, &csum_engine,
 };
 
 const struct fwd_engine *fwd_engine_find(const char *name)

@@ -61,14 +61,34 @@ static int check_port_limits(const struct testpmd *tp, uint16_t port_id,
 	return 0;
 }
 
+/* The csum engine gets every TCP/UDP checksum offload the port has; the
+ * other modes none (a device may then skip per-packet checksum work). */
+#define TESTPMD_L4_RX_OFFLOADS (ETHDEV_RX_OFFLOAD_UDP_CKSUM | ETHDEV_RX_OFFLOAD_TCP_CKSUM)
+#define TESTPMD_L4_TX_OFFLOADS (ETHDEV_TX_OFFLOAD_UDP_CKSUM | ETHDEV_TX_OFFLOAD_TCP_CKSUM)
+
 static int port_setup(struct testpmd *tp, struct testpmd_port *port)
 {
 	const struct testpmd_params *p = &tp->p;
-	const struct ethdev_conf conf = { 0 };
+	struct ethdev_conf conf = { 0 };
+	struct ethdev_info info;
 	uint16_t id = port->port_id;
 	int ret;
 
 	printf("Configuring Port %u (socket %d)\n", id, port->socket_id);
+	if (p->engine == &csum_engine) {
+		ret = ethdev_info_get(id, &info);
+		if (ret != 0)
+			goto fail;
+		conf.rxmode.offloads = info.rx_offload_capa & TESTPMD_L4_RX_OFFLOADS;
+		conf.txmode.offloads = info.tx_offload_capa & TESTPMD_L4_TX_OFFLOADS;
+		printf("Port %u: checksum offloads rx%s%s tx%s%s\n", id,
+		       conf.rxmode.offloads & ETHDEV_RX_OFFLOAD_UDP_CKSUM ? " udp" : "",
+		       conf.rxmode.offloads & ETHDEV_RX_OFFLOAD_TCP_CKSUM ? " tcp" : "",
+		       conf.txmode.offloads & ETHDEV_TX_OFFLOAD_UDP_CKSUM ? " udp" : "",
+		       conf.txmode.offloads & ETHDEV_TX_OFFLOAD_TCP_CKSUM ? " tcp" : "");
+	}
+	port->rx_offloads = conf.rxmode.offloads;
+	port->tx_offloads = conf.txmode.offloads;
 	ret = ethdev_configure(id, p->nb_rxq, p->nb_txq, &conf);
 	if (ret != 0)
 		goto fail;
@@ -315,6 +335,7 @@ int streams_init(struct testpmd *tp)
 			fs->tx_retry_delay = eal_tsc_hz() / 1000000 + 1;
 			fs->nb_flows = p->flowgen_flows;
 			fs->pool = tp->pool;
+			fs->tx_offloads = tx->tx_offloads;
 			fs->eth.dst_addr = tx->peer_mac;
 			fs->eth.src_addr = tx->mac;
 		}

@@ -101,6 +101,8 @@ void stats_reset_fwd(struct testpmd *tp)
 struct fwd_port_totals {
 	uint64_t rx, rx_dropped, rx_errors, rx_nombuf;
 	uint64_t tx, tx_dropped, tx_first, alloc_failed;
+	uint64_t l4_good, l4_bad, l4_none, l4_unknown; /* csum: rx on the port */
+	uint64_t l4_hw, l4_sw;                         /* csum: tx on the port */
 };
 
 static uint64_t load(const uint64_t *counter)
@@ -117,13 +119,20 @@ static void port_totals(const struct testpmd *tp, unsigned idx, struct fwd_port_
 	for (unsigned s = 0; s < tp->nb_streams; s++) {
 		const struct fwd_stream *fs = &tp->streams[s];
 
-		if (fs->rx_port == port->port_id)
+		if (fs->rx_port == port->port_id) {
 			t->rx += load(&fs->c.rx_packets);
+			t->l4_good += load(&fs->c.rx_l4_cksum_good);
+			t->l4_bad += load(&fs->c.rx_l4_cksum_bad);
+			t->l4_none += load(&fs->c.rx_l4_cksum_none);
+			t->l4_unknown += load(&fs->c.rx_l4_cksum_unknown);
+		}
 		if (fs->tx_port == port->port_id) {
 			t->tx += load(&fs->c.tx_packets);
 			t->tx_dropped += load(&fs->c.fwd_dropped);
 			t->tx_first += load(&fs->c.tx_first_packets);
 			t->alloc_failed += load(&fs->c.alloc_failed);
+			t->l4_hw += load(&fs->c.tx_l4_cksum_hw);
+			t->l4_sw += load(&fs->c.tx_l4_cksum_sw);
 		}
 	}
 	/* What the device itself dropped or failed, since forwarding started. */
@@ -134,7 +143,8 @@ static void port_totals(const struct testpmd *tp, unsigned idx, struct fwd_port_
 	}
 }
 
-static void print_block(const char *title, const char *fill, const struct fwd_port_totals *t)
+static void print_block(const char *title, const char *fill, const struct fwd_port_totals *t,
+			bool csum)
 {
 	printf("\n  %s\n", title);
 	printf("  RX-packets: %-14" PRIu64 " RX-dropped: %-14" PRIu64 " RX-total: %-" PRIu64 "\n",
@@ -146,6 +156,12 @@ static void print_block(const char *title, const char *fill, const struct fwd_po
 	       t->tx, t->tx_dropped, t->tx + t->tx_dropped);
 	if (t->alloc_failed != 0)
 		printf("  TX-nombuf bursts: %-" PRIu64 "\n", t->alloc_failed);
+	if (csum) {
+		printf("  RX-L4-cksum: good %" PRIu64 " bad %" PRIu64 " none %" PRIu64
+		       " unknown %" PRIu64 "\n", t->l4_good, t->l4_bad, t->l4_none, t->l4_unknown);
+		printf("  TX-L4-cksum: offloaded %" PRIu64 " software %" PRIu64 "\n", t->l4_hw,
+		       t->l4_sw);
+	}
 	printf("  %s\n", fill);
 }
 
@@ -192,6 +208,8 @@ static void show_streams(const struct testpmd *tp)
 bool stats_show_fwd(const struct testpmd *tp)
 {
 	struct fwd_port_totals t[UPDK_MAX_ETHPORTS], all;
+	const struct fwd_engine *e = tp->forwarding ? tp->engine : tp->ran_engine;
+	bool csum = e == &csum_engine;
 	char title[96];
 	bool ok = true;
 
@@ -204,7 +222,7 @@ bool stats_show_fwd(const struct testpmd *tp)
 			 "---------------------- Forward statistics for port %-2u "
 			 "----------------------", tp->ports[i].port_id);
 		print_block(title, "----------------------------------------------------------------------------",
-			    &t[i]);
+			    &t[i], csum);
 		all.rx += t[i].rx;
 		all.rx_dropped += t[i].rx_dropped;
 		all.rx_errors += t[i].rx_errors;
@@ -212,11 +230,17 @@ bool stats_show_fwd(const struct testpmd *tp)
 		all.tx += t[i].tx;
 		all.tx_dropped += t[i].tx_dropped;
 		all.alloc_failed += t[i].alloc_failed;
+		all.l4_good += t[i].l4_good;
+		all.l4_bad += t[i].l4_bad;
+		all.l4_none += t[i].l4_none;
+		all.l4_unknown += t[i].l4_unknown;
+		all.l4_hw += t[i].l4_hw;
+		all.l4_sw += t[i].l4_sw;
 	}
 	print_block("+++++++++++++++ Accumulated forward statistics for all ports"
 		    "+++++++++++++++",
 		    "++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++",
-		    &all);
+		    &all, csum);
 	/* While lcores run the counters move between reads: only a stopped
 	 * run can be checked. */
 	if (tp->ran_engine != NULL && tp->ran_engine->forwards_rx && !tp->forwarding)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef HAVE_PCAP
@@ -23,6 +24,7 @@
 
 #include "eal_log.h"
 #include "genframe.h"
+#include "virtio_net_csum.h"
 #include "virtio_net_dev.h"
 
 #define MAX_NICS 8
@@ -43,7 +45,9 @@ struct nic {
 	uint64_t gen_start_ns;       /* --rate counts from the driver's start */
 	uint64_t sink_ok, sink_bad, sink_lost, sink_reordered;
 	uint64_t sink_next[GENFRAME_MAX_FLOWS]; /* next sequence expected per flow */
+	uint64_t sink_l4_good, sink_l4_bad; /* frames with a TCP/UDP checksum */
 	int tap_fd;
+	uint64_t tap_write_errors;   /* the first is logged, the rest counted */
 #ifdef HAVE_PCAP
 	pcap_t *pcap_in;
 #endif
@@ -52,7 +56,7 @@ struct nic {
 static struct {
 	const char *sockets[MAX_NICS];
 	unsigned nb_nics;
-	bool cable, gen, sink;
+	bool cable, gen, sink, no_csum;
 	uint64_t rate;               /* generator frames/s per NIC, 0 = max */
 	uint64_t gen_count;          /* stop generating after that many, 0 = no limit */
 	unsigned gen_flows;          /* frame seq goes to flow seq % gen_flows */
@@ -97,6 +101,8 @@ static void usage(FILE *f)
 		"  --pcap-in FILE    replay FILE into each NIC's RX%s\n"
 		"  --pcap-out FILE   record what the NICs transmit%s\n"
 		"  --tap NAME        connect NIC 0 to TAP device NAME\n"
+		"  --no-csum         do not offer the checksum offloads VIRTIO_NET_F_CSUM and\n"
+		"                    VIRTIO_NET_F_GUEST_CSUM (offered by default, as by QEMU)\n"
 		"  --help            this text\n"
 		"SIGINT/SIGTERM stop it cleanly (sockets removed, statistics printed).\n"
 		"Each NIC can be migrated: its client moves the state (registers, rings,\n"
@@ -143,6 +149,7 @@ static int parse_args(int argc, char **argv)
 		{ "pcap-in", required_argument, NULL, 'i' },
 		{ "pcap-out", required_argument, NULL, 'o' },
 		{ "tap", required_argument, NULL, 't' },
+		{ "no-csum", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -192,6 +199,7 @@ static int parse_args(int argc, char **argv)
 		case 'i': opt.pcap_in = optarg; break;
 		case 'o': opt.pcap_out = optarg; break;
 		case 't': opt.tap = optarg; break;
+		case 'C': opt.no_csum = true; break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return -EINVAL;
 		}
@@ -244,6 +252,15 @@ static void nic_tx(void *arg, const uint8_t *frame, size_t len)
 				n->sink_reordered++;
 			if (seq >= *next)
 				*next = seq + opt.gen_flows;
+			/* Generated frames carry no UDP checksum (0): one a
+			 * driver added, or had the device add, must be right.
+			 * Two loads when there is none: the sink is benchmarked. */
+			if (frame[GENFRAME_PAYLOAD_OFF - 2] | frame[GENFRAME_PAYLOAD_OFF - 1]) {
+				enum vnet_l4_csum c = vnet_l4_csum_check(frame, len);
+
+				n->sink_l4_good += c == VNET_L4_CSUM_GOOD;
+				n->sink_l4_bad += c != VNET_L4_CSUM_GOOD;
+			}
 		}
 	}
 #ifdef HAVE_PCAP
@@ -257,8 +274,10 @@ static void nic_tx(void *arg, const uint8_t *frame, size_t len)
 		pcap_dump((u_char *)pcap_dumper, &h, frame);
 	}
 #endif
-	if (n->tap_fd >= 0 && write(n->tap_fd, frame, len) < 0 && errno != EAGAIN)
-		EAL_LOG(eal_logtype, WARNING, "%s: TAP write failed: %s", n->name, strerror(errno));
+	if (n->tap_fd >= 0 && write(n->tap_fd, frame, len) < 0 && errno != EAGAIN &&
+	    n->tap_write_errors++ == 0)
+		EAL_LOG(eal_logtype, WARNING, "%s: TAP write failed: %s (is the interface up? "
+			"further failures are only counted)", n->name, strerror(errno));
 }
 
 static uint64_t now_ns(void)
@@ -273,17 +292,18 @@ static uint64_t now_ns(void)
  * Backend state that migrates with a NIC, so that the generator's sequence
  * and the sink's per-flow expectations go on where they were: version u32,
  * flows u32 (--gen-flows, which must match), then gen_seq, sink_ok,
- * sink_bad, sink_lost, sink_reordered and sink_next[flows] (u64 each).
+ * sink_bad, sink_lost, sink_reordered, sink_l4_good, sink_l4_bad and
+ * sink_next[flows] (u64 each).
  */
 #define NIC_MIG_VERSION 2u
-#define NIC_MIG_FIXED (4 + 4 + 5 * 8)
+#define NIC_MIG_FIXED (4 + 4 + 7 * 8)
 
 static size_t nic_backend_save(void *arg, uint8_t *buf, size_t cap)
 {
 	const struct nic *n = arg;
 	uint32_t head[2] = { NIC_MIG_VERSION, opt.gen_flows };
-	const uint64_t v[5] = { n->gen_seq, n->sink_ok, n->sink_bad, n->sink_lost,
-				n->sink_reordered };
+	const uint64_t v[7] = { n->gen_seq, n->sink_ok, n->sink_bad, n->sink_lost,
+				n->sink_reordered, n->sink_l4_good, n->sink_l4_bad };
 	size_t size = NIC_MIG_FIXED + opt.gen_flows * sizeof(uint64_t);
 
 	if (cap < size)
@@ -298,7 +318,7 @@ static int nic_backend_load(void *arg, const uint8_t *buf, size_t len)
 {
 	struct nic *n = arg;
 	uint32_t head[2];
-	uint64_t v[5];
+	uint64_t v[7];
 
 	if (len < NIC_MIG_FIXED) {
 		fprintf(stderr, "vfio-user-nic: %s: migrated backend state is %zu bytes, at least %d expected: source and destination must run the same vfio-user-nic\n",
@@ -322,6 +342,8 @@ static int nic_backend_load(void *arg, const uint8_t *buf, size_t len)
 	n->sink_bad = v[2];
 	n->sink_lost = v[3];
 	n->sink_reordered = v[4];
+	n->sink_l4_good = v[5];
+	n->sink_l4_bad = v[6];
 	memcpy(n->sink_next, buf + NIC_MIG_FIXED, head[1] * sizeof(uint64_t));
 	/* --rate: the generator's clock goes on as if it had started here. */
 	n->gen_start_ns = opt.rate ? now_ns() - n->gen_seq * 1000000000ull / opt.rate : 0;
@@ -415,7 +437,7 @@ static unsigned feed_rx(struct nic *n)
 static int open_tap(const char *name)
 {
 	struct ifreq ifr = { 0 };
-	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC), sock;
 
 	if (fd < 0) {
 		fprintf(stderr, "vfio-user-nic: cannot open /dev/net/tun: %s (needs root and the tun module)\n",
@@ -429,6 +451,20 @@ static int open_tap(const char *name)
 		close(fd);
 		return -1;
 	}
+	/* A TAP that is down refuses every frame written to it (EIO): bring
+	 * it up, as a cable plugged in. Its addresses stay the user's job. */
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock < 0 || ioctl(sock, SIOCGIFFLAGS, &ifr) < 0 ||
+	    (!(ifr.ifr_flags & IFF_UP) &&
+	     (ifr.ifr_flags = (short)(ifr.ifr_flags | IFF_UP), ioctl(sock, SIOCSIFFLAGS, &ifr) < 0))) {
+		fprintf(stderr, "vfio-user-nic: cannot bring TAP %s up: %s (run 'ip link set %s up')\n",
+			ifr.ifr_name, strerror(errno), ifr.ifr_name);
+		if (sock >= 0)
+			close(sock);
+		close(fd);
+		return -1;
+	}
+	close(sock);
 	return fd;
 }
 
@@ -455,6 +491,14 @@ static void print_stats(void)
 			printf("nic%u sink: ok %" PRIu64 " bad %" PRIu64 " lost %" PRIu64 " reordered %" PRIu64 "\n",
 			       i, nics[i].sink_ok, nics[i].sink_bad, nics[i].sink_lost,
 			       nics[i].sink_reordered);
+		if (opt.sink)
+			printf("nic%u sink-l4-cksum: good %" PRIu64 " bad %" PRIu64 "\n", i,
+			       nics[i].sink_l4_good, nics[i].sink_l4_bad);
+		if (nics[i].tap_fd >= 0)
+			printf("nic%u tap: write errors %" PRIu64 "\n", i, nics[i].tap_write_errors);
+		if (!opt.no_csum)
+			printf("nic%u csum: tx-completed %" PRIu64 " rx-data-valid %" PRIu64 "\n", i,
+			       st.tx_csum_completed, st.rx_csum_valid);
 	}
 	fflush(stdout);
 }
@@ -500,6 +544,7 @@ static int setup(void)
 			.name = n->name,
 			.mac = { 0x02, 0x00, 0x00, 0x00, 0x00, (uint8_t)(i + 1) },
 			.queue_pairs = opt.queue_pairs,
+			.no_csum = opt.no_csum,
 			.tx = nic_tx,
 			.tx_arg = n,
 			.backend_save = nic_backend_save,

@@ -13,6 +13,7 @@
 
 #include "eal_log.h"
 #include "flow_hash.h"
+#include "virtio_net_csum.h"
 #include "virtio_net_dev.h"
 
 EAL_LOG_COMPONENT_REGISTER(vnet_logtype, "vfio_user_nic.virtio", EAL_LOG_NOTICE);
@@ -283,6 +284,33 @@ static int vq_chain(struct vnet_dev *dev, unsigned q, uint16_t head,
 
 #define VNET_MAX_SEGS 64
 
+/*
+ * A frame in dev->frame (header first, @p total bytes) whose header asks
+ * for a checksum (NEEDS_CSUM, VIRTIO_NET_F_CSUM negotiated) gets it now,
+ * so that every backend sees a finished frame (5.1.6.2). The flag is
+ * ignored when the feature was not negotiated (the driver must not set it).
+ * @return false when csum_start/csum_offset point outside the frame.
+ */
+static bool tx_csum(struct vnet_dev *dev, size_t total)
+{
+	uint16_t start, offset;
+
+	if (!(dev->driver_features & (1ull << VIRTIO_NET_F_CSUM)) ||
+	    !(dev->frame[VNET_HDR_FLAGS_OFF] & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		return true;
+	memcpy(&start, dev->frame + VNET_HDR_CSUM_START_OFF, sizeof(start));
+	memcpy(&offset, dev->frame + VNET_HDR_CSUM_OFFSET_OFF, sizeof(offset));
+	if (vnet_csum_complete(dev->frame + VNET_HDR_LEN, total - VNET_HDR_LEN, start,
+			       offset) < 0) {
+		EAL_LOG(vnet_logtype, DEBUG, "%s: frame of %zu bytes dropped: csum_start %u + "
+			"csum_offset %u is outside it", dev->p.name, total - VNET_HDR_LEN, start,
+			offset);
+		return false;
+	}
+	dev->st.tx_csum_completed++;
+	return true;
+}
+
 static unsigned process_tx(struct vnet_dev *dev, unsigned q)
 {
 	struct vnet_vq *vq = &dev->vq[q];
@@ -314,6 +342,8 @@ static unsigned process_tx(struct vnet_dev *dev, unsigned q)
 			memcpy(dev->frame + total, src, segs[s].len);
 			total += segs[s].len;
 		}
+		if (total > VNET_HDR_LEN && !tx_csum(dev, total))
+			total = 0;
 		if (total > VNET_HDR_LEN) {
 			dev->p.tx(dev->p.tx_arg, dev->frame + VNET_HDR_LEN, total - VNET_HDR_LEN);
 			dev->st.tx_packets++;
@@ -412,7 +442,7 @@ unsigned vnet_dev_rx_space(struct vnet_dev *dev)
 
 /* Write hdr + frame into the chain at @p head. @return bytes written or -1. */
 static int rx_fill(struct vnet_dev *dev, unsigned q, uint16_t head,
-		   const uint8_t *frame, size_t len)
+		   const uint8_t *frame, size_t len, uint8_t hdr_flags)
 {
 	struct chain_seg segs[VNET_MAX_SEGS];
 	uint8_t hdr[VNET_HDR_LEN] = { 0 };
@@ -421,6 +451,7 @@ static int rx_fill(struct vnet_dev *dev, unsigned q, uint16_t head,
 
 	if (n < 0)
 		return -1;
+	hdr[VNET_HDR_FLAGS_OFF] = hdr_flags;
 	hdr[10] = 1; /* num_buffers */
 	for (int s = 0; s < n && put < want; s++) {
 		size_t take = EAL_MIN((size_t)segs[s].len, want - put);
@@ -442,6 +473,19 @@ static int rx_fill(struct vnet_dev *dev, unsigned q, uint16_t head,
 		put += take;
 	}
 	return put == want ? (int)put : -1;
+}
+
+/* The header flags of a frame for the driver: DATA_VALID when the driver
+ * takes checksum information (VIRTIO_NET_F_GUEST_CSUM) and the frame's
+ * TCP/UDP checksum is right (5.1.6.4); otherwise none, and the driver
+ * checks for itself. */
+static uint8_t rx_csum_flags(struct vnet_dev *dev, const uint8_t *frame, size_t len)
+{
+	if (!(dev->driver_features & (1ull << VIRTIO_NET_F_GUEST_CSUM)) ||
+	    vnet_l4_csum_check(frame, len) != VNET_L4_CSUM_GOOD)
+		return 0;
+	dev->st.rx_csum_valid++;
+	return VIRTIO_NET_HDR_F_DATA_VALID;
 }
 
 /* Put frames into the RX queues their flows hash to. A frame whose queue
@@ -477,7 +521,8 @@ static unsigned rx_deliver(struct vnet_dev *dev, const uint8_t *const *frames,
 			continue;
 		}
 		head = vq->avail[2 + vq->last_avail % vq->size];
-		put = rx_fill(dev, q, head, frames[i], lens[i]);
+		put = rx_fill(dev, q, head, frames[i], lens[i],
+			      rx_csum_flags(dev, frames[i], lens[i]));
 		vq->last_avail++;
 		if (put < 0) {
 			/* Too small or broken: hand the buffer back empty. */
@@ -981,6 +1026,9 @@ struct vnet_dev *vnet_dev_create(const struct vnet_params *p)
 	dev->device_features = (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_ACCESS_PLATFORM) |
 			       (1ull << VIRTIO_NET_F_MAC) | (1ull << VIRTIO_NET_F_STATUS) |
 			       (1ull << VIRTIO_NET_F_CTRL_VQ) | (1ull << VIRTIO_NET_F_MQ);
+	if (!p->no_csum)
+		dev->device_features |= (1ull << VIRTIO_NET_F_CSUM) |
+					(1ull << VIRTIO_NET_F_GUEST_CSUM);
 	build_config(dev);
 	device_reset(dev);
 	dev->link_status = VIRTIO_NET_S_LINK_UP;

@@ -36,6 +36,8 @@
 #define VNET_MAX_FRAME 9216
 
 /* Feature bits. */
+#define VIRTIO_NET_F_CSUM 0
+#define VIRTIO_NET_F_GUEST_CSUM 1
 #define VIRTIO_NET_F_MAC 5
 #define VIRTIO_NET_F_STATUS 16
 #define VIRTIO_NET_F_CTRL_VQ 17
@@ -94,6 +96,12 @@ struct vnet_params {
 	const char *name;
 	uint8_t mac[6];
 	unsigned queue_pairs;      /* 1..VNET_MAX_QUEUE_PAIRS */
+	/* Do not offer VIRTIO_NET_F_CSUM and VIRTIO_NET_F_GUEST_CSUM (offered
+	 * by default, as QEMU's virtio-net-pci does). With CSUM the model
+	 * completes partial checksums before @p tx sees a frame; with
+	 * GUEST_CSUM it checks each received frame's TCP/UDP checksum and
+	 * sets DATA_VALID when it is right. */
+	bool no_csum;
 	vnet_tx_fn tx;
 	void *tx_arg;
 	/* Packet backend state that migrates with the device (both NULL:
@@ -107,6 +115,8 @@ struct vnet_params {
 struct vnet_stats {
 	uint64_t rx_packets, rx_bytes, rx_dropped;  /* into the driver */
 	uint64_t tx_packets, tx_bytes, tx_errors;   /* from the driver */
+	uint64_t tx_csum_completed;  /* NEEDS_CSUM frames finished (VIRTIO_NET_F_CSUM) */
+	uint64_t rx_csum_valid;      /* frames given DATA_VALID (VIRTIO_NET_F_GUEST_CSUM) */
 	uint64_t kicks, interrupts;
 	uint64_t rx_queue_packets[VNET_MAX_QUEUE_PAIRS]; /* per RX queue (flow steering) */
 };

@@ -2,16 +2,26 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # virtio-net over vfio-user (updk) against virtio-user over vhost-user (DPDK),
-# side by side on the same two cores, alternating.
-#   DPDK: dpdk-testpmd --vdev=net_vhost0 txonly (core 0) feeding
-#         dpdk-testpmd --vdev=net_virtio_user0 rxonly (core 1).
-#   updk: vfio-user-nic --gen (core 0) feeding testpmd-lite rxonly (worker lcore 1) with the
-#         virtio PMD (core 1).
-# The figure is the receiver's Rx-pps, median of its per-second samples after
-# a warm-up second. Usage: vs-dpdk.sh [BUILD_DIR] (env: ROUNDS=3 SECS=5)
+# side by side on the same two cores, alternating round by round. The device
+# side (vhost-user backend / vfio-user-nic) runs on core 0, the driver side
+# (virtio_user / virtio PMD under a testpmd) forwards on core 1. Modes:
+#   rxonly  DPDK: net_vhost0 txonly -> net_virtio_user0 rxonly
+#           updk: vfio-user-nic --gen -> testpmd-lite rxonly
+#           figure: the driver side's Rx-pps
+#   io      DPDK: net_vhost0+1 flowgen (generates into both, frees what comes
+#                 back) <-> net_virtio_user0+1 io
+#           updk: vfio-user-nic, two NICs, --gen --sink <-> testpmd-lite io
+#           figure: the driver side's Rx-pps per port (= its Tx-pps: io)
+#   txonly  DPDK: net_virtio_user0 txonly -> net_vhost0 rxonly
+#           updk: testpmd-lite txonly -> vfio-user-nic (counts and drops)
+#           figure: the driver side's Tx-pps
+# Each figure is the median of the per-second samples (all ports) after a
+# warm-up second; the last lines give each program's median over the rounds
+# and the ratio of those medians. 64-byte frames everywhere.
+# Usage: vs-dpdk.sh [BUILD_DIR] (env: ROUNDS=3 SECS=5 MODES="rxonly io txonly")
 set -uo pipefail
 build=${1:-${UPDK_BUILD:-build}}
-rounds=${ROUNDS:-3} secs=${SECS:-5}
+rounds=${ROUNDS:-3} secs=${SECS:-5} modes=${MODES:-rxonly io txonly}
 nic=$build/app/vfio-user-nic/vfio-user-nic
 tp=$build/app/testpmd-lite/testpmd-lite
 command -v dpdk-testpmd >/dev/null || { echo "dpdk-testpmd not installed (apt-get install dpdk)" >&2; exit 1; }
@@ -25,44 +35,90 @@ cleanup() { for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done;
 trap cleanup EXIT
 trap "exit 130" INT TERM
 
-# median Mpps of the Rx-pps samples of LOG, the first one left out
-rx_mpps() {
-	grep -o 'Rx-pps: *[0-9]*' "$1" | awk '{print $2}' | tail -n +2 | sort -n |
+# median Mpps of the DIR-pps (Rx or Tx) samples of LOG over every port, the
+# first sample of each port (a partial second) left out
+pps_mpps() {
+	grep -o "$2-pps: *[0-9]*" "$1" | awk '{print $2}' | tail -n +"$(( $3 + 1 ))" | sort -n |
 		awk '{v[NR]=$1} END {if (NR == 0) print "0.00"; else printf "%.2f", v[int((NR + 1) / 2)] / 1e6}'
 }
 
-run_dpdk() { # MODE (rxonly|io): the virtio_user side's forwarding mode
-	local log=$work/dpdk.log
-	rm -f "$work/vhost.sock"
+# figure MODE LOG PORTS: what a mode measures (see the header)
+figure() {
+	case $1 in
+	txonly) pps_mpps "$2" Tx "$3" ;;
+	*) pps_mpps "$2" Rx "$3" ;;
+	esac
+}
+
+run_dpdk() { # MODE: the virtio_user side's forwarding mode
+	local log=$work/dpdk.log vhost_vdevs=() virtio_vdevs=() vhost_mode ports=1 i
+	case $1 in
+	rxonly) vhost_mode=txonly ;;
+	io) vhost_mode=flowgen; ports=2 ;;
+	txonly) vhost_mode=rxonly ;;
+	esac
+	for i in $(seq 0 $((ports - 1))); do
+		rm -f "$work/vhost$i.sock"
+		vhost_vdevs+=("--vdev=net_vhost$i,iface=$work/vhost$i.sock,queues=1")
+		virtio_vdevs+=("--vdev=net_virtio_user$i,path=$work/vhost$i.sock")
+	done
 	dpdk-testpmd -l 1,0 --main-lcore 1 --no-pci --single-file-segments -m 400 --file-prefix vhost-bench \
-		--vdev="net_vhost0,iface=$work/vhost.sock,queues=1" -- \
-		--forward-mode=txonly --total-num-mbufs=16384 --stats-period 1 >"$work/vhost.log" 2>&1 &
+		"${vhost_vdevs[@]}" -- \
+		--forward-mode=$vhost_mode --flowgen-flows=1 --total-num-mbufs=16384 --stats-period 1 >"$work/vhost.log" 2>&1 &
 	pids+=($!); local vp=$!
 	sleep 2
 	timeout -s INT "$secs" dpdk-testpmd -l 0,1 --main-lcore 0 --no-pci --single-file-segments -m 400 --file-prefix virtio-bench \
-		--vdev="net_virtio_user0,path=$work/vhost.sock" -- \
+		"${virtio_vdevs[@]}" -- \
 		--forward-mode="$1" --total-num-mbufs=16384 --stats-period 1 >"$log" 2>&1 || true
 	kill -INT "$vp" 2>/dev/null; wait "$vp" 2>/dev/null || true
-	rx_mpps "$log"
+	figure "$1" "$log" $ports
 }
 
 run_updk() { # MODE
-	local log=$work/updk.log
-	rm -f "$work/nic0.sock"
-	taskset -c 0 "$nic" --socket "$work/nic0.sock" --gen >"$work/nic.log" 2>&1 &
+	local log=$work/updk.log nic_args=() allow=() ports=1 i
+	case $1 in
+	rxonly) nic_args=(--gen) ;;
+	io) nic_args=(--gen --sink); ports=2 ;;
+	txonly) nic_args=() ;;
+	esac
+	for i in $(seq 0 $((ports - 1))); do
+		rm -f "$work/nic$i.sock"
+		nic_args+=(--socket "$work/nic$i.sock")
+		allow+=(-a "vfio-user:$work/nic$i.sock")
+	done
+	taskset -c 0 "$nic" "${nic_args[@]}" >"$work/nic.log" 2>&1 &
 	pids+=($!); local sp=$!
 	sleep 0.5
-	"$tp" -l 0-1 --no-huge --file-prefix updk-bench -a "vfio-user:$work/nic0.sock" -- \
+	"$tp" -l 0-1 --no-huge --file-prefix updk-bench "${allow[@]}" -- \
 		--forward-mode="$1" --stats-period=1 --run-time="$secs" >"$log" 2>&1 || true
 	kill -INT "$sp" 2>/dev/null; wait "$sp" 2>/dev/null || true
-	rx_mpps "$log"
+	if [ "$1" = io ] && grep -q "sink: .* bad [1-9]" "$work/nic.log"; then
+		echo "updk io: the sink found corrupted frames:" >&2; cat "$work/nic.log" >&2
+	fi
+	figure "$1" "$log" $ports
 }
 
 printf '%-6s %-7s %12s %12s %8s\n' round mode "DPDK Mpps" "updk Mpps" "ratio"
-for mode in rxonly; do
-	for r in $(seq "$rounds"); do
-		d=$(run_dpdk "$mode"); u=$(run_updk "$mode")
-		printf '%-6s %-7s %12s %12s %8s\n' "$r" "$mode" "$d" "$u" \
-			"$(awk -v u="$u" -v d="$d" 'BEGIN { if (d > 0) printf "%.2f", u / d; else print "n/a" }')"
-	done
+for mode in $modes; do
+	case $mode in rxonly|io|txonly) ;; *) echo "MODES: unknown mode '$mode' (rxonly, io, txonly)" >&2; exit 2 ;; esac
 done
+ratio() { awk -v u="$1" -v d="$2" 'BEGIN { if (d > 0) printf "%.2f", u / d; else print "n/a" }'; }
+median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {printf "%.2f", v[int((NR + 1) / 2)]}'; }
+summary=()
+for mode in $modes; do
+	ds= us=
+	for r in $(seq "$rounds"); do
+		# The order swaps every round: neither program always runs second.
+		if [ $((r % 2)) -eq 1 ]; then
+			d=$(run_dpdk "$mode"); u=$(run_updk "$mode")
+		else
+			u=$(run_updk "$mode"); d=$(run_dpdk "$mode")
+		fi
+		ds="$ds $d" us="$us $u"
+		printf '%-6s %-7s %12s %12s %8s\n' "$r" "$mode" "$d" "$u" "$(ratio "$u" "$d")"
+	done
+	dm=$(echo "$ds" | median) um=$(echo "$us" | median)
+	summary+=("$(printf '%-6s %-7s %12s %12s %8s' median "$mode" "$dm" "$um" "$(ratio "$um" "$dm")")")
+done
+# The medians over the rounds and their ratio: the figures to quote.
+printf '%s\n' "${summary[@]}"

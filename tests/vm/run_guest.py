@@ -13,6 +13,13 @@ a driver. The given static binaries and files go into a per-run initramfs next
 to the cached base one; the command runs as /updk-vm/run.sh. QEMU records what
 each NIC's backend carries in <out>/e1000e.pcap and <out>/virtio.pcap.
 
+The cable is a pair of UDP sockets by default. cable='tap' (--cable tap, root
+only) puts each NIC on a host TAP instead, both on a bridge of their own: the
+virtio NIC's TAP carries the virtio-net header (vnet_hdr), so QEMU's
+virtio-net offers the checksum offloads VIRTIO_NET_F_CSUM/GUEST_CSUM (over a
+socket it offers neither), and the host kernel completes a partial checksum
+when it forwards the frame to the e1000e's TAP, which has no offloads.
+
 Command line (see --help):
     run_guest.py --out DIR --bin ./vfio_smoke -- vfio_smoke --e1000e 0000:01:00.0
 A meson test can use it as is (add --build-guest tests/vm/build-guest.sh); a
@@ -71,6 +78,7 @@ NICS = {
                   '52:54:00:00:10:41', 'virtio-pci', ('virtio_pci', 'virtio_net')),
 }
 NIC_MODES = ('vfio', 'kernel', 'none')
+CABLES = ('socket', 'tap')
 VFIO_MODULES = ('vfio_iommu_type1', 'vfio-pci')
 
 
@@ -97,6 +105,7 @@ class GuestRun:
     binaries: list = dataclasses.field(default_factory=list)
     files: list = dataclasses.field(default_factory=list)   # (host, guest) pairs
     nic_modes: dict = dataclasses.field(default_factory=dict)  # name -> mode
+    cable: str = 'socket'     # one of CABLES
     timeout: float = DEFAULT_TIMEOUT
     hugepages: int = 0
     memory: str = '1G'
@@ -268,7 +277,52 @@ def free_udp_ports(count):
     return ports
 
 
-def qemu_command(run, qemu, kernel, initrd, pcaps):
+class TapCable:
+    """Host side of cable='tap': a bridge and one TAP per NIC, named after
+    this process, removed again on exit."""
+
+    def __init__(self):
+        tag = f'updk{os.getpid() % 100000}'
+        self.bridge = f'{tag}br'
+        self.taps = {name: f'{tag}{name[0]}' for name in NICS}
+
+    def _ip(self, *args):
+        r = subprocess.run(['ip', *args], capture_output=True, text=True, check=False)
+        if r.returncode != 0:
+            raise HarnessError(f'ip {" ".join(args)}: {r.stderr.strip()}')
+
+    @staticmethod
+    def _quiet(dev):
+        # No IPv6 autoconfiguration frames from the host on the cable.
+        path = f'/proc/sys/net/ipv6/conf/{dev}/disable_ipv6'
+        if os.path.exists(path):
+            with open(path, 'w', encoding='ascii') as f:
+                f.write('1')
+
+    def __enter__(self):
+        if os.geteuid() != 0 or not os.path.exists('/dev/net/tun') or shutil.which('ip') is None:
+            raise Unavailable('the TAP cable needs root, /dev/net/tun and ip (iproute2)')
+        try:
+            self._ip('link', 'add', self.bridge, 'type', 'bridge')
+            self._quiet(self.bridge)
+            for tap in self.taps.values():
+                self._ip('tuntap', 'add', 'dev', tap, 'mode', 'tap')
+                self._quiet(tap)
+                self._ip('link', 'set', tap, 'master', self.bridge)
+                self._ip('link', 'set', tap, 'up')
+            self._ip('link', 'set', self.bridge, 'up')
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        for dev in list(self.taps.values()) + [self.bridge]:
+            subprocess.run(['ip', 'link', 'del', dev], capture_output=True, check=False)
+        return False
+
+
+def qemu_command(run, qemu, kernel, initrd, pcaps, tap_cable=None):
     port_a, port_b = free_udp_ports(2)
     # The two socket backends point at each other: a frame one NIC sends is
     # what the other receives.
@@ -294,8 +348,12 @@ def qemu_command(run, qemu, kernel, initrd, pcaps):
             # Behind a root port a function is PCIe: FLR, so VFIO can reset it.
             '-device', f'pcie-root-port,id={port},bus=pcie.0,chassis={chassis},'
                        f'addr={nic.port_addr:#x}',
-            '-netdev', f'socket,id=net-{nic.name},udp=127.0.0.1:{peer},'
-                       f'localaddr=127.0.0.1:{local}',
+            '-netdev', (f'tap,id=net-{nic.name},ifname={tap_cable.taps[nic.name]},'
+                        'script=no,downscript=no,'
+                        f'vnet_hdr={"on" if nic.name == "virtio" else "off"}'
+                        if tap_cable is not None else
+                        f'socket,id=net-{nic.name},udp=127.0.0.1:{peer},'
+                        f'localaddr=127.0.0.1:{local}'),
             # romfile=: no iPXE option ROM, whose boot prompt costs seconds.
             '-device', f'{nic.qemu_device},netdev=net-{nic.name},bus={port},'
                        f'mac={nic.mac},romfile=',
@@ -360,6 +418,15 @@ def run(guest):
         if name not in NICS or mode not in NIC_MODES:
             raise HarnessError(f'bad NIC binding {name}={mode}: NIC is one of '
                                f'{", ".join(NICS)}, mode one of {", ".join(NIC_MODES)}')
+    if guest.cable not in CABLES:
+        raise HarnessError(f'bad cable {guest.cable!r}: one of {", ".join(CABLES)}')
+    if guest.cable == 'tap':
+        with TapCable() as tap_cable:
+            return _run_booted(guest, qemu, kernel, base, tap_cable)
+    return _run_booted(guest, qemu, kernel, base, None)
+
+
+def _run_booted(guest, qemu, kernel, base, tap_cable):
 
     out = os.path.abspath(guest.out_dir)
     os.makedirs(out, exist_ok=True)
@@ -373,7 +440,7 @@ def run(guest):
     init_script = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'guest-init.sh')
     build_initrd(guest, base, init_script, initrd)
     for attempt in range(1, PORT_ATTEMPTS + 1):
-        cmd = qemu_command(guest, qemu, kernel, initrd, pcaps)
+        cmd = qemu_command(guest, qemu, kernel, initrd, pcaps, tap_cable)
         with open(os.path.join(out, 'qemu-cmdline.txt'), 'w', encoding='utf-8') as f:
             f.write(shlex.join(cmd) + '\n')
         if guest.shell:
@@ -511,6 +578,9 @@ def _parse_args(argv):
     p.add_argument('--nic', action='append', default=[], metavar='NAME=MODE',
                    help=f'NAME in {{{",".join(NICS)}}}, MODE in {{{",".join(NIC_MODES)}}} '
                         '(default vfio); repeatable')
+    p.add_argument('--cable', choices=CABLES, default='socket',
+                   help='what connects the two NICs: UDP sockets (default) or host TAPs '
+                        'on a bridge (root; the virtio TAP carries the vnet header)')
     p.add_argument('--timeout', type=float, default=DEFAULT_TIMEOUT,
                    help=f'seconds before QEMU is killed (default {DEFAULT_TIMEOUT})')
     p.add_argument('--hugepages', type=int, default=0,
@@ -558,7 +628,7 @@ def main(argv=None):
                   file=sys.stderr)
             return EXIT_HARNESS
     guest = GuestRun(out_dir=args.out, command=args.command, binaries=args.bin,
-                     files=files, nic_modes=nic_modes, timeout=args.timeout,
+                     files=files, nic_modes=nic_modes, cable=args.cable, timeout=args.timeout,
                      hugepages=args.hugepages, memory=args.memory, append=args.append,
                      cache_dir=args.cache, shell=args.shell, verbose=args.verbose)
     try:

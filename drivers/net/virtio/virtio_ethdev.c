@@ -13,7 +13,11 @@
  * Features: VERSION_1 (required), ACCESS_PLATFORM (required when offered:
  * the device then translates through the IOMMU), MAC, STATUS, MTU,
  * MRG_RXBUF, CTRL_VQ with CTRL_RX (promiscuous), CTRL_MAC_ADDR and MQ
- * (queue pairs), RING_EVENT_IDX. No checksum or segmentation offloads.
+ * (queue pairs), RING_EVENT_IDX, and the checksum offloads CSUM (tx) and
+ * GUEST_CSUM (rx), each negotiated at start only when the application
+ * enabled the matching ETHDEV_*_OFFLOAD_{UDP,TCP}_CKSUM (so a port without
+ * them never receives partially checksummed frames). No segmentation
+ * offloads.
  *
  * Link and liveness (virtio_link_update, the control plane): the link is up
  * while the port runs and, with STATUS, while the device says
@@ -55,7 +59,12 @@
 	 VIRTIO_BIT(VIRTIO_NET_F_MTU) | VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) |       \
 	 VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ) | VIRTIO_BIT(VIRTIO_NET_F_CTRL_RX) |     \
 	 VIRTIO_BIT(VIRTIO_NET_F_CTRL_MAC_ADDR) | VIRTIO_BIT(VIRTIO_NET_F_MQ) |    \
-	 VIRTIO_BIT(VIRTIO_F_RING_EVENT_IDX))
+	 VIRTIO_BIT(VIRTIO_F_RING_EVENT_IDX) | VIRTIO_BIT(VIRTIO_NET_F_CSUM) |     \
+	 VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM))
+/* The offloads the checksum features give (5.1.6.2 tx, 5.1.6.4 rx): L4 only,
+ * virtio has no IPv4 header checksum offload. */
+#define VIRTIO_TX_CKSUM_OFFLOADS (ETHDEV_TX_OFFLOAD_UDP_CKSUM | ETHDEV_TX_OFFLOAD_TCP_CKSUM)
+#define VIRTIO_RX_CKSUM_OFFLOADS (ETHDEV_RX_OFFLOAD_UDP_CKSUM | ETHDEV_RX_OFFLOAD_TCP_CKSUM)
 
 struct virtio_port {
 	struct virtio_pci hw;
@@ -91,6 +100,12 @@ static struct virtio_port *vport(struct ethdev *dev)
 static bool has(const struct virtio_port *p, unsigned bit)
 {
 	return (p->features & VIRTIO_BIT(bit)) != 0;
+}
+
+/* What the device offers, whatever the last start negotiated. */
+static bool offered(const struct virtio_port *p, unsigned bit)
+{
+	return (p->device_features & VIRTIO_BIT(bit)) != 0;
 }
 
 /* ---- liveness ------------------------------------------------------------- */
@@ -136,9 +151,10 @@ static bool virtio_device_gone(struct ethdev *dev)
 /* ---- initialization (spec 3.1.1) ----------------------------------------- */
 
 /* Steps 1-6: reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK and its
- * check. Fills p->features on the first call (probe); later calls
- * (start) offer the same set again. */
-static int virtio_negotiate(struct virtio_port *p)
+ * check. Asks for what the device offers of @p known (probe: every
+ * feature the driver knows; start: less the offloads not enabled) and
+ * fills p->features. */
+static int virtio_negotiate(struct virtio_port *p, uint64_t known)
 {
 	struct virtio_pci *hw = &p->hw;
 	uint64_t offered, wanted;
@@ -158,7 +174,7 @@ static int virtio_negotiate(struct virtio_port *p)
 		virtio_pci_status_add(hw, VIRTIO_STATUS_FAILED);
 		return -ENOTSUP;
 	}
-	wanted = offered & VIRTIO_DRIVER_FEATURES;
+	wanted = offered & known;
 	/* The control-queue commands exist only with the control queue. */
 	if (!(wanted & VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ)))
 		wanted &= ~(VIRTIO_BIT(VIRTIO_NET_F_CTRL_RX) | VIRTIO_BIT(VIRTIO_NET_F_MQ) |
@@ -329,6 +345,11 @@ static int virtio_infos_get(struct ethdev *dev, struct ethdev_info *info)
 		info->rx_offload_capa = ETHDEV_RX_OFFLOAD_SCATTER;
 	info->tx_offload_capa = ETHDEV_TX_OFFLOAD_MULTI_SEGS | ETHDEV_TX_OFFLOAD_MBUF_FAST_FREE;
 	info->tx_queue_offload_capa = info->tx_offload_capa;
+	/* Port-wide only: the features are the device's, not a queue's. */
+	if (offered(p, VIRTIO_NET_F_CSUM))
+		info->tx_offload_capa |= VIRTIO_TX_CKSUM_OFFLOADS;
+	if (offered(p, VIRTIO_NET_F_GUEST_CSUM))
+		info->rx_offload_capa |= VIRTIO_RX_CKSUM_OFFLOADS;
 	info->rx_desc_lim = (struct ethdev_desc_lim){ .nb_max = p->ring_max, .nb_min = 8,
 						      .nb_align = 8 };
 	info->tx_desc_lim = info->rx_desc_lim;
@@ -524,6 +545,7 @@ static int queue_enable_checked(struct virtio_port *p, uint16_t index, struct vi
 static int virtio_start(struct ethdev *dev)
 {
 	struct virtio_port *p = vport(dev);
+	uint64_t known = VIRTIO_DRIVER_FEATURES;
 	bool event_idx;
 	uint16_t q;
 	int rc;
@@ -533,7 +555,11 @@ static int virtio_start(struct ethdev *dev)
 			   "and attach the device again", dev->data.port_id, dev->data.name);
 		return -ENOTCONN;
 	}
-	rc = virtio_negotiate(p);
+	if (!(dev->data.dev_conf.txmode.offloads & VIRTIO_TX_CKSUM_OFFLOADS))
+		known &= ~VIRTIO_BIT(VIRTIO_NET_F_CSUM);
+	if (!(dev->data.dev_conf.rxmode.offloads & VIRTIO_RX_CKSUM_OFFLOADS))
+		known &= ~VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM);
+	rc = virtio_negotiate(p, known);
 	if (rc < 0)
 		return rc;
 	event_idx = has(p, VIRTIO_F_RING_EVENT_IDX);
@@ -583,8 +609,10 @@ static int virtio_start(struct ethdev *dev)
 	}
 	if (rc < 0)
 		goto fail;
-	dev->rx_pkt_burst = virtnet_rx_burst;
-	dev->tx_pkt_burst = virtnet_tx_burst;
+	dev->rx_pkt_burst = has(p, VIRTIO_NET_F_GUEST_CSUM) ? virtnet_rx_burst_offload
+							   : virtnet_rx_burst;
+	dev->tx_pkt_burst = has(p, VIRTIO_NET_F_CSUM) ? virtnet_tx_burst_offload
+						      : virtnet_tx_burst;
 	return 0;
 fail:
 	p->ctrl_live = false;
@@ -790,7 +818,7 @@ static int virtio_discover(struct virtio_port *p)
 	uint16_t num_queues, needed;
 	int rc;
 
-	rc = virtio_negotiate(p);
+	rc = virtio_negotiate(p, VIRTIO_DRIVER_FEATURES);
 	if (rc < 0)
 		return rc;
 	if (has(p, VIRTIO_NET_F_MAC)) {

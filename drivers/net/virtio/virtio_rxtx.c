@@ -110,7 +110,10 @@ static inline struct mbuf *rx_take(struct virtnet_rx *rxq, uint16_t ahead, uint3
 	return m;
 }
 
-uint16_t virtnet_rx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts)
+/* Both rx bursts; @p offload is a constant in each, so the checksum code
+ * exists only in virtnet_rx_burst_offload(). */
+static __eal_always_inline uint16_t rx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts,
+					     const bool offload)
 {
 	struct virtnet_rx *rxq = queue;
 	struct virtqueue *vq = &rxq->vq;
@@ -150,6 +153,10 @@ uint16_t virtnet_rx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts)
 		head->data_len = (uint16_t)(len - VIRTIO_NET_HDR_SIZE);
 		head->pkt_len = head->data_len;
 		head->port = rxq->port_id;
+		if (offload)
+			head->ol_flags = virtnet_rx_csum_flags(
+				pktmbuf_mtod_offset(head, const struct virtio_net_hdr *,
+						    -(int)VIRTIO_NET_HDR_SIZE));
 		prev = head;
 		for (k = 1; k < nb_bufs; k++) {
 			struct mbuf *seg = rx_take(rxq, k, &len);
@@ -183,6 +190,16 @@ uint16_t virtnet_rx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts)
 	return nb_rx;
 }
 
+uint16_t virtnet_rx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts)
+{
+	return rx_burst(queue, pkts, nb_pkts, false);
+}
+
+uint16_t virtnet_rx_burst_offload(void *queue, struct mbuf **pkts, uint16_t nb_pkts)
+{
+	return rx_burst(queue, pkts, nb_pkts, true);
+}
+
 /* ---- tx ------------------------------------------------------------------ */
 
 int virtnet_tx_ring_start(struct virtnet_tx *txq, bool event_idx)
@@ -192,6 +209,10 @@ int virtnet_tx_ring_start(struct virtnet_tx *txq, bool event_idx)
 
 	if (rc == 0)
 		virtq_interrupts_off(&txq->vq);
+	/* The burst without offloads relies on zeroed chain headers; a run
+	 * with offloads may have left flags in them. */
+	if (rc == 0 && txq->hdrs != NULL)
+		memset(txq->hdrs, 0, (size_t)txq->nb_desc * VIRTIO_NET_HDR_SIZE);
 	return rc;
 }
 
@@ -253,7 +274,10 @@ static inline bool tx_can_push(const struct mbuf *m)
 	       m->data_off >= VIRTIO_NET_HDR_SIZE;
 }
 
-uint16_t virtnet_tx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts)
+/* Both tx bursts; @p offload is a constant in each. Without it the header
+ * is all zero: the pushed one is cleared, the chain ones stay zero. */
+static __eal_always_inline uint16_t tx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts,
+					     const bool offload)
 {
 	struct virtnet_tx *txq = queue;
 	struct virtqueue *vq = &txq->vq;
@@ -272,8 +296,15 @@ uint16_t virtnet_tx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts)
 			if (unlikely(vq->num_free < 1))
 				break;
 			head = virtq_desc_take(vq, 1);
-			memset((char *)m->buf_addr + m->data_off - VIRTIO_NET_HDR_SIZE, 0,
-			       VIRTIO_NET_HDR_SIZE);
+			if (offload) {
+				struct virtio_net_hdr hdr = virtnet_tx_hdr(m);
+
+				memcpy((char *)m->buf_addr + m->data_off - VIRTIO_NET_HDR_SIZE,
+				       &hdr, VIRTIO_NET_HDR_SIZE);
+			} else {
+				memset((char *)m->buf_addr + m->data_off - VIRTIO_NET_HDR_SIZE, 0,
+				       VIRTIO_NET_HDR_SIZE);
+			}
 			d = &vq->desc[head];
 			d->addr = m->buf_iova + m->data_off - VIRTIO_NET_HDR_SIZE;
 			d->len = (uint32_t)m->data_len + VIRTIO_NET_HDR_SIZE;
@@ -292,6 +323,8 @@ uint16_t virtnet_tx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts)
 			if (unlikely(need > vq->num_free))
 				break;
 			head = virtq_desc_take(vq, (uint16_t)need);
+			if (offload)
+				txq->hdrs[head] = virtnet_tx_hdr(m);
 			d = &vq->desc[head];
 			d->addr = txq->hdrs_iova + (uint64_t)head * VIRTIO_NET_HDR_SIZE;
 			d->len = VIRTIO_NET_HDR_SIZE;
@@ -317,4 +350,14 @@ uint16_t virtnet_tx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts)
 	if (unlikely(errors != 0))
 		ethdev_counter_add(&txq->stats.errors, errors);
 	return nb_tx;
+}
+
+uint16_t virtnet_tx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts)
+{
+	return tx_burst(queue, pkts, nb_pkts, false);
+}
+
+uint16_t virtnet_tx_burst_offload(void *queue, struct mbuf **pkts, uint16_t nb_pkts)
+{
+	return tx_burst(queue, pkts, nb_pkts, true);
 }

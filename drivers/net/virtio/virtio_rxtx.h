@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include "ethdev_driver.h"
 #include "mbuf.h"
+#include "net_tcp.h"
+#include "net_udp.h"
 #include "virtio_pci.h"
 #include "virtqueue.h"
 
@@ -71,6 +73,52 @@ struct virtnet_tx {
  * once the queue's device_gone is set (tx: the caller keeps the mbufs). */
 uint16_t virtnet_rx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts);
 uint16_t virtnet_tx_burst(void *queue, struct mbuf **pkts, uint16_t nb_pkts);
+/* The same with checksum offloads, installed by start only when
+ * VIRTIO_NET_F_GUEST_CSUM (rx) or VIRTIO_NET_F_CSUM (tx) was negotiated,
+ * so that a port without offloads pays nothing per packet for them. rx
+ * sets the MBUF_F_RX_L4_CKSUM_* flags from the header; tx fills the header
+ * from the MBUF_F_TX_*_CKSUM request. */
+uint16_t virtnet_rx_burst_offload(void *queue, struct mbuf **pkts, uint16_t nb_pkts);
+uint16_t virtnet_tx_burst_offload(void *queue, struct mbuf **pkts, uint16_t nb_pkts);
+
+/*
+ * The header for transmitting @p m (spec 5.1.6.2): a UDP or TCP checksum
+ * request becomes NEEDS_CSUM with csum_start at the L4 header (l2_len +
+ * l3_len) and csum_offset at its checksum field, which the application
+ * seeded with the pseudo-header sum as the spec expects; anything else an
+ * all-zero header (no offload, GSO_NONE).
+ */
+static inline struct virtio_net_hdr virtnet_tx_hdr(const struct mbuf *m)
+{
+	struct virtio_net_hdr hdr = { .gso_type = VIRTIO_NET_HDR_GSO_NONE };
+	uint64_t l4 = m->ol_flags & MBUF_F_TX_L4_MASK;
+
+	if (l4 == MBUF_F_TX_UDP_CKSUM || l4 == MBUF_F_TX_TCP_CKSUM) {
+		hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		hdr.csum_start = (uint16_t)(m->l2_len + m->l3_len);
+		hdr.csum_offset = l4 == MBUF_F_TX_UDP_CKSUM
+					  ? (uint16_t)offsetof(struct udp_hdr, dgram_cksum)
+					  : (uint16_t)offsetof(struct tcp_hdr, cksum);
+	}
+	return hdr;
+}
+
+/*
+ * The MBUF_F_RX_L4_CKSUM_* flags of a frame received with @p hdr when
+ * VIRTIO_NET_F_GUEST_CSUM was negotiated (spec 5.1.6.4): NEEDS_CSUM means
+ * the data is intact but the checksum field holds only the pseudo-header
+ * sum (NONE; it wins over DATA_VALID, since the field is not a checksum
+ * yet); DATA_VALID means the device checked it (GOOD); otherwise nothing
+ * is known (UNKNOWN). virtio has no "bad checksum" indication.
+ */
+static inline uint64_t virtnet_rx_csum_flags(const struct virtio_net_hdr *hdr)
+{
+	if (hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		return MBUF_F_RX_L4_CKSUM_NONE;
+	if (hdr->flags & VIRTIO_NET_HDR_F_DATA_VALID)
+		return MBUF_F_RX_L4_CKSUM_GOOD;
+	return MBUF_F_RX_L4_CKSUM_UNKNOWN;
+}
 
 /* Reset the ring of @p rxq (its memory is kept) and give the device every
  * descriptor: fills it with mbufs. @return 0 or -ENOMEM (pool empty: the

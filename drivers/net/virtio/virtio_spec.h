@@ -160,6 +160,14 @@ struct virtio_net_hdr {
 	uint16_t num_buffers;
 };
 static_assert(sizeof(struct virtio_net_hdr) == 12, "spec 5.1.6: virtio_net_hdr is 12 bytes");
+/* virtio_net_hdr.flags (5.1.6). NEEDS_CSUM: the L4 checksum is partial:
+ * the field at csum_start + csum_offset holds the pseudo-header sum and the
+ * one's complement sum of the bytes from csum_start to the end completes it
+ * (5.1.6.2 on transmit, 5.1.6.4 on receive with VIRTIO_NET_F_GUEST_CSUM).
+ * DATA_VALID (receive only): the device validated the checksum (5.1.6.4). */
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1u
+#define VIRTIO_NET_HDR_F_DATA_VALID 2u
+#define VIRTIO_NET_HDR_GSO_NONE     0u
 
 /* 5.1.2 Virtqueues: receiveqN = 2(N-1), transmitqN = 2(N-1)+1, controlq
  * = 2 * max_virtqueue_pairs (or 2 without VIRTIO_NET_F_MQ). */

@@ -71,16 +71,32 @@
 #define MBUF_F_RX_VLAN_STRIPPED (1ull << 2)  /**< the tag was removed from the data */
 #define MBUF_F_RX_IP_CKSUM_GOOD (1ull << 3)
 #define MBUF_F_RX_IP_CKSUM_BAD  (1ull << 4)
-#define MBUF_F_RX_L4_CKSUM_GOOD (1ull << 5)
-#define MBUF_F_RX_L4_CKSUM_BAD  (1ull << 6)
+#define MBUF_F_RX_L4_CKSUM_GOOD (1ull << 5)  /**< the TCP/UDP checksum is correct */
+#define MBUF_F_RX_L4_CKSUM_BAD  (1ull << 6)  /**< the TCP/UDP checksum is wrong */
+/** No information on the TCP/UDP checksum: check it in software if needed. */
+#define MBUF_F_RX_L4_CKSUM_UNKNOWN 0ull
+/** The TCP/UDP data is intact but the checksum field was not computed: it
+ *  holds the pseudo-header sum (a virtual device passing a frame whose
+ *  sender left the checksum to offload). Compute it before forwarding the
+ *  frame to a destination that checks it. */
+#define MBUF_F_RX_L4_CKSUM_NONE (MBUF_F_RX_L4_CKSUM_GOOD | MBUF_F_RX_L4_CKSUM_BAD)
+/** The two bits above: compare (ol_flags & MASK) with UNKNOWN, GOOD, BAD or NONE. */
+#define MBUF_F_RX_L4_CKSUM_MASK (MBUF_F_RX_L4_CKSUM_GOOD | MBUF_F_RX_L4_CKSUM_BAD)
 #define MBUF_F_RX_TIMESTAMP     (1ull << 7)  /**< timestamp is valid */
 
 #define MBUF_F_TX_VLAN          (1ull << 48) /**< insert vlan_tci */
 #define MBUF_F_TX_IPV4          (1ull << 49) /**< the packet is IPv4 (for offloads) */
 #define MBUF_F_TX_IPV6          (1ull << 50) /**< the packet is IPv6 (for offloads) */
 #define MBUF_F_TX_IP_CKSUM      (1ull << 51) /**< compute the IPv4 header checksum */
+/*
+ * TX L4 checksum request: one value under MBUF_F_TX_L4_MASK. The port must
+ * have the matching ETHDEV_TX_OFFLOAD_*_CKSUM enabled. The application sets l2_len and l3_len (the L4 header starts at their sum)
+ * and writes the pseudo-header sum (ipv4_phdr_cksum(), ipv6_phdr_cksum())
+ * into the L4 checksum field; the NIC completes it over the L4 bytes.
+ */
 #define MBUF_F_TX_TCP_CKSUM     (1ull << 52) /**< compute the TCP checksum */
 #define MBUF_F_TX_UDP_CKSUM     (2ull << 52) /**< compute the UDP checksum */
+#define MBUF_F_TX_L4_NO_CKSUM   (0ull << 52) /**< no L4 checksum request */
 #define MBUF_F_TX_L4_MASK       (3ull << 52)
 #define MBUF_F_TX_TCP_SEG       (1ull << 54) /**< TCP segmentation (tso_segsz) */
 /** @} */

@@ -3,7 +3,8 @@
  * End-to-end tests of app/vfio-user-nic and app/vfio-lspci: the server runs
  * as its own process on a temporary socket; vfio-lspci inspects it; a client
  * in this process (the "user" container backend, used as a driver would)
- * drives it to check disconnects and, with libpcap, pcap replay and record.
+ * drives it to check disconnects and, with libpcap, pcap replay and record,
+ * and (as root) the TAP backend through a packet socket on the interface.
  *
  * Usage: test_vfio_user_nic PATH_TO_VFIO_USER_NIC PATH_TO_VFIO_LSPCI
  */
@@ -19,6 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -551,6 +556,135 @@ static void test_pcap_record(void **state)
 }
 #endif
 
+/* ---- the TAP backend -------------------------------------------------------- */
+
+#define TAP_ETHERTYPE 0x88b5 /* make_frame()'s; the kernel's own frames differ */
+
+/* Next frame of ours that the kernel received on the TAP interface (what
+ * the server wrote to the TAP fd), within @p timeout_ms. @return its length
+ * or -ETIMEDOUT. */
+static int tap_capture(int ps, uint8_t *buf, size_t size, unsigned timeout_ms)
+{
+	uint64_t end = now_ms() + timeout_ms;
+
+	while (now_ms() < end) {
+		struct sockaddr_ll from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(ps, buf, size, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+
+		if (n < 0) {
+			usleep(1000);
+			continue;
+		}
+		/* Our own injected frames come back as outgoing: not the server's. */
+		if (from.sll_pkttype != PACKET_OUTGOING && n >= 14 && buf[12] == (TAP_ETHERTYPE >> 8) &&
+		    buf[13] == (TAP_ETHERTYPE & 0xff))
+			return (int)n;
+	}
+	return -ETIMEDOUT;
+}
+
+/* Next frame of ours the driver receives (the kernel may send IPv6 or
+ * other frames of its own on a fresh interface: skipped). */
+static int tap_driver_rx(struct vdrv *d, uint8_t *buf, unsigned timeout_ms)
+{
+	uint64_t end = now_ms() + timeout_ms;
+
+	while (now_ms() < end) {
+		int n = vdrv_rx(d, buf, 100);
+
+		if (n >= 14 && buf[12] == (TAP_ETHERTYPE >> 8) && buf[13] == (TAP_ETHERTYPE & 0xff))
+			return n;
+	}
+	return -ETIMEDOUT;
+}
+
+/* The TAP server, killed by the teardown if a failed check left it running
+ * (it would hold its interface forever). */
+static struct server tap_server;
+
+static int tap_teardown(void **state)
+{
+	(void)state;
+	if (tap_server.pid > 0) {
+		kill(tap_server.pid, SIGKILL);
+		waitpid(tap_server.pid, NULL, 0);
+		tap_server.pid = 0;
+	}
+	return 0;
+}
+
+static void test_tap(void **state)
+{
+	char name[IFNAMSIZ], path[128];
+	uint8_t frame[VDRV_BUF_SIZE], got[VDRV_BUF_SIZE];
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(0x0003) };
+	struct server *s = &tap_server;
+	struct vdrv d;
+	unsigned ifindex = 0;
+	uint64_t end;
+	int ps, fd;
+	char *log;
+
+	(void)state;
+	if (geteuid() != 0 || access("/dev/net/tun", R_OK | W_OK) != 0) {
+		printf("the TAP backend needs root and /dev/net/tun: not tested here\n");
+		skip();
+	}
+	snprintf(name, sizeof(name), "vuntap%u", (unsigned)getpid() % 100000);
+	server_start(s, "tap", "--tap", name, NULL);
+	end = now_ms() + 3000;
+	while ((ifindex = if_nametoindex(name)) == 0 && now_ms() < end)
+		usleep(2000);
+	if (ifindex == 0)
+		fail_msg("vfio-user-nic --tap %s: no such interface appeared", name);
+	/* Quiet interface: no IPv6 autoconfiguration chatter (best effort). */
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
+	fd = open(path, O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			printf("could not disable IPv6 on %s: frames of the kernel's are skipped\n", name);
+		close(fd);
+	}
+	ps = socket(AF_PACKET, SOCK_RAW, htons(0x0003 /* ETH_P_ALL */));
+	assert_true(ps >= 0);
+	sll.sll_ifindex = (int)ifindex;
+	assert_int_equal(bind(ps, (struct sockaddr *)&sll, sizeof(sll)), 0);
+	assert_int_equal(vdrv_open(&d, s->sock), 0);
+
+	/* Driver -> server -> TAP: the kernel receives each frame as sent. The
+	 * server brought the interface up itself (a down TAP drops writes). */
+	for (unsigned i = 0; i < NB_FRAMES; i++) {
+		size_t len = make_frame(i, frame);
+		int n;
+
+		assert_int_equal(vdrv_tx(&d, frame, len, 3000), 0);
+		n = tap_capture(ps, got, sizeof(got), 3000);
+		assert_int_equal(n, (int)len);
+		assert_memory_equal(got, frame, len);
+	}
+	/* TAP -> server -> driver: frames sent on the interface arrive. */
+	for (unsigned i = 0; i < NB_FRAMES; i++) {
+		size_t len = make_frame(NB_FRAMES - 1 - i, frame); /* another order */
+		int n;
+
+		assert_int_equal(sendto(ps, frame, len, 0, (struct sockaddr *)&sll, sizeof(sll)),
+				 (ssize_t)len);
+		n = tap_driver_rx(&d, got, 3000);
+		assert_int_equal(n, (int)len);
+		assert_memory_equal(got, frame, len);
+	}
+	close(ps);
+	vdrv_close(&d);
+	log = server_stop(s);
+	s->pid = 0;
+	expect_in(&(struct run_result){ .out = log }, "tx 6 pkts");
+	expect_in(&(struct run_result){ .out = log }, "tap: write errors 0");
+	free(log);
+	/* The server's TAP was not persistent: it went with the server. */
+	assert_int_equal(if_nametoindex(name), 0);
+}
+
 /* ---- the config space decoder on malformed input ------------------------- */
 
 static void put16(uint8_t *c, unsigned off, uint16_t v) { memcpy(c + off, &v, 2); }
@@ -672,6 +806,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_server_killed_mid_session),
 		cmocka_unit_test(test_pcap_replay),
 		cmocka_unit_test(test_pcap_record),
+		cmocka_unit_test_teardown(test_tap, tap_teardown),
 		cmocka_unit_test(test_decode_malformed),
 	};
 	int rc;

@@ -25,6 +25,7 @@
 #include "genframe.h"
 #include "vfio_user.h"
 #include "vfio_user_server.h"
+#include "virtio_net_csum.h"
 #include "virtio_net_dev.h"
 
 #define MEM_IOVA 0x100000ull
@@ -475,7 +476,10 @@ static void test_virtio_rx_tx_dirty(void **state)
 		memcpy(&len, h->mem + RXQ_USED + 8, 4);
 		assert_int_equal(id, 0);
 		assert_int_equal(len, VNET_HDR_LEN + GENFRAME_LEN);
-		for (int i = 0; i < 10; i++)  /* flags, gso: none */
+		/* GUEST_CSUM was accepted and the frame's UDP checksum is fine
+		 * (none, over IPv4): DATA_VALID; gso and the rest: none */
+		assert_int_equal(h->mem[RX_BUF], VIRTIO_NET_HDR_F_DATA_VALID);
+		for (int i = 1; i < 10; i++)
 			assert_int_equal(h->mem[RX_BUF + i], 0);
 		memcpy(&nbuf, h->mem + RX_BUF + 10, 2);
 		assert_int_equal(nbuf, 1);

@@ -5,8 +5,8 @@
  * the wrap, event-index and NO_NOTIFY notification decisions, and the rx
  * and tx bursts against a fake device written here that reads the avail
  * ring and writes the used ring in plain DMA memory (--no-huge): zero-copy
- * descriptors, headers, chains, mergeable buffers, bad used entries, and
- * every mbuf back in its pool.
+ * descriptors, headers, chains, mergeable buffers, bad used entries,
+ * checksum offload headers both ways, and every mbuf back in its pool.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -39,6 +39,7 @@ static char sysfs_root[64];
 struct fake_dev {
 	struct virtqueue *vq;
 	uint16_t last_avail;
+	uint8_t rx_hdr_flags;   /* virtio_net_hdr.flags of received frames */
 };
 
 static void *iova_to_va(uint64_t iova)
@@ -97,7 +98,7 @@ static void dev_rx_frame(struct fake_dev *fd, const uint8_t *frame, size_t len, 
 			 bool publish)
 {
 	struct virtqueue *vq = fd->vq;
-	struct virtio_net_hdr hdr = { .num_buffers = nbufs };
+	struct virtio_net_hdr hdr = { .flags = fd->rx_hdr_flags, .num_buffers = nbufs };
 	size_t done = 0;
 	uint16_t b;
 
@@ -636,6 +637,180 @@ static void test_rx_pool_too_small(void **state)
 	mempool_free(tiny);
 }
 
+/* ---- checksum offloads (spec 5.1.6.2 tx, 5.1.6.4 rx) ---------------------- */
+
+static void test_tx_hdr_fill(void **state)
+{
+	struct mbuf m;
+	struct virtio_net_hdr h;
+	static const struct virtio_net_hdr zero;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	h = virtnet_tx_hdr(&m);
+	assert_memory_equal(&h, &zero, sizeof(h));
+	/* UDP over IPv4: checksum field 6 bytes into the L4 header at 14 + 20. */
+	m.ol_flags = MBUF_F_TX_IPV4 | MBUF_F_TX_UDP_CKSUM;
+	m.l2_len = 14;
+	m.l3_len = 20;
+	h = virtnet_tx_hdr(&m);
+	assert_int_equal(h.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(h.gso_type, VIRTIO_NET_HDR_GSO_NONE);
+	assert_int_equal(h.csum_start, 34);
+	assert_int_equal(h.csum_offset, 6);
+	assert_int_equal(h.hdr_len, 0);
+	assert_int_equal(h.gso_size, 0);
+	assert_int_equal(h.num_buffers, 0);
+	/* TCP over IPv6 behind a VLAN tag: field 16 bytes into it at 18 + 40. */
+	m.ol_flags = MBUF_F_TX_IPV6 | MBUF_F_TX_TCP_CKSUM;
+	m.l2_len = 18;
+	m.l3_len = 40;
+	h = virtnet_tx_hdr(&m);
+	assert_int_equal(h.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(h.csum_start, 58);
+	assert_int_equal(h.csum_offset, 16);
+	/* No L4 request (an IPv4 header checksum alone, or the fourth L4
+	 * value, which no protocol here uses): nothing for the device. */
+	m.ol_flags = MBUF_F_TX_IPV4 | MBUF_F_TX_IP_CKSUM;
+	h = virtnet_tx_hdr(&m);
+	assert_memory_equal(&h, &zero, sizeof(h));
+	m.ol_flags = MBUF_F_TX_L4_MASK;
+	h = virtnet_tx_hdr(&m);
+	assert_memory_equal(&h, &zero, sizeof(h));
+}
+
+static void test_rx_csum_flags(void **state)
+{
+	struct virtio_net_hdr h = { 0 };
+
+	(void)state;
+	assert_int_equal(virtnet_rx_csum_flags(&h), MBUF_F_RX_L4_CKSUM_UNKNOWN);
+	h.flags = VIRTIO_NET_HDR_F_DATA_VALID;
+	assert_int_equal(virtnet_rx_csum_flags(&h), MBUF_F_RX_L4_CKSUM_GOOD);
+	h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	assert_int_equal(virtnet_rx_csum_flags(&h), MBUF_F_RX_L4_CKSUM_NONE);
+	/* The field holds a partial sum: never "good", whatever else is set. */
+	h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID;
+	assert_int_equal(virtnet_rx_csum_flags(&h), MBUF_F_RX_L4_CKSUM_NONE);
+	/* The four states are distinct values under the mask. */
+	assert_int_equal(MBUF_F_RX_L4_CKSUM_NONE & MBUF_F_RX_L4_CKSUM_MASK,
+			 MBUF_F_RX_L4_CKSUM_GOOD | MBUF_F_RX_L4_CKSUM_BAD);
+	assert_int_equal(MBUF_F_RX_L4_CKSUM_UNKNOWN & MBUF_F_RX_L4_CKSUM_MASK, 0);
+}
+
+static void hdr_check(const uint8_t *out, uint8_t flags, uint16_t start, uint16_t offset)
+{
+	struct virtio_net_hdr h;
+
+	memcpy(&h, out, sizeof(h));
+	assert_int_equal(h.flags, flags);
+	assert_int_equal(h.csum_start, start);
+	assert_int_equal(h.csum_offset, offset);
+	assert_int_equal(h.gso_type, 0);
+	assert_int_equal(h.num_buffers, 0);
+}
+
+static void test_tx_burst_offload(void **state)
+{
+	struct virtnet_tx *txq = txq_new(false);
+	struct fake_dev fd = { .vq = &txq->vq };
+	struct mbuf *udp = frame_mbuf(60, 1), *plain = frame_mbuf(60, 2);
+	struct mbuf *tcp = frame_mbuf(80, 3), *tail = frame_mbuf(40, 4), *pkts[3];
+	unsigned in_use0 = mempool_in_use_count(pool), ndesc;
+	uint8_t out[512], expect[128];
+	size_t len;
+
+	(void)state;
+	/* The headroom holds garbage that the header must overwrite. */
+	memset((char *)udp->buf_addr + udp->data_off - VIRTIO_NET_HDR_SIZE, 0xa5,
+	       VIRTIO_NET_HDR_SIZE);
+	memset((char *)plain->buf_addr + plain->data_off - VIRTIO_NET_HDR_SIZE, 0xa5,
+	       VIRTIO_NET_HDR_SIZE);
+	udp->ol_flags = MBUF_F_TX_IPV4 | MBUF_F_TX_UDP_CKSUM;
+	udp->l2_len = 14;
+	udp->l3_len = 20;
+	tcp->ol_flags = MBUF_F_TX_IPV4 | MBUF_F_TX_TCP_CKSUM;
+	tcp->l2_len = 14;
+	tcp->l3_len = 24;
+	assert_int_equal(pktmbuf_chain(tcp, tail), 0);
+	pkts[0] = udp;
+	pkts[1] = plain;
+	pkts[2] = tcp;
+	assert_int_equal(virtnet_tx_burst_offload(txq, pkts, 3), 3);
+	/* Pushed header with the request; frame untouched (the device sums). */
+	len = dev_tx_one(&fd, out, sizeof(out), &ndesc);
+	assert_int_equal(ndesc, 1);
+	hdr_check(out, VIRTIO_NET_HDR_F_NEEDS_CSUM, 34, 6);
+	frame_fill(expect, 60, 1);
+	assert_memory_equal(out + VIRTIO_NET_HDR_SIZE, expect, len - VIRTIO_NET_HDR_SIZE);
+	/* No request: an all-zero header, garbage gone. */
+	dev_tx_one(&fd, out, sizeof(out), &ndesc);
+	hdr_check(out, 0, 0, 0);
+	/* Chained: the request in the queue's header for that descriptor. */
+	len = dev_tx_one(&fd, out, sizeof(out), &ndesc);
+	assert_int_equal(ndesc, 3);
+	assert_int_equal(len, VIRTIO_NET_HDR_SIZE + 120);
+	hdr_check(out, VIRTIO_NET_HDR_F_NEEDS_CSUM, 38, 16);
+	virtnet_tx_burst_offload(txq, NULL, 0);
+	assert_int_equal(mempool_in_use_count(pool), in_use0 - 4);
+
+	/* A restart without offloads: the chain headers are zero again, so
+	 * the plain burst (which never writes them) sends no stale request. */
+	assert_int_equal(virtnet_tx_ring_start(txq, false), 0);
+	fd.last_avail = 0;
+	tcp = frame_mbuf(80, 5);
+	tail = frame_mbuf(40, 6);
+	tcp->ol_flags = MBUF_F_TX_IPV4 | MBUF_F_TX_TCP_CKSUM;
+	assert_int_equal(pktmbuf_chain(tcp, tail), 0);
+	assert_int_equal(virtnet_tx_burst(txq, &tcp, 1), 1);
+	len = dev_tx_one(&fd, out, sizeof(out), &ndesc);
+	assert_int_equal(ndesc, 3);
+	hdr_check(out, 0, 0, 0);
+	virtnet_tx_burst(txq, NULL, 0);
+	assert_int_equal(txq->vq.num_free, RING);
+	txq_free(txq);
+	assert_int_equal(mempool_in_use_count(pool), in_use0 - 4);
+}
+
+static void test_rx_burst_offload(void **state)
+{
+	unsigned in_use0 = mempool_in_use_count(pool), i;
+	struct virtnet_rx *rxq = rxq_new(false, RING);
+	struct fake_dev fd = { .vq = &rxq->vq };
+	static const uint8_t flags[] = { VIRTIO_NET_HDR_F_DATA_VALID, VIRTIO_NET_HDR_F_NEEDS_CSUM, 0,
+					 VIRTIO_NET_HDR_F_DATA_VALID | VIRTIO_NET_HDR_F_NEEDS_CSUM };
+	static const uint64_t want[] = { MBUF_F_RX_L4_CKSUM_GOOD, MBUF_F_RX_L4_CKSUM_NONE,
+					 MBUF_F_RX_L4_CKSUM_UNKNOWN, MBUF_F_RX_L4_CKSUM_NONE };
+	struct mbuf *pkts[8];
+	uint8_t frame[128];
+	uint16_t n;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		fd.rx_hdr_flags = flags[i];
+		frame_fill(frame, 64, i);
+		dev_rx_frame(&fd, frame, 64, 1, true);
+	}
+	n = virtnet_rx_burst_offload(rxq, pkts, 8);
+	assert_int_equal(n, 4);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(pkts[i]->ol_flags, want[i]);
+		frame_fill(frame, 64, i);
+		assert_memory_equal(pktmbuf_mtod(pkts[i], void *), frame, 64);
+	}
+	pktmbuf_free_bulk(pkts, n);
+	/* Without the offload the header's flags are not looked at. */
+	fd.rx_hdr_flags = VIRTIO_NET_HDR_F_DATA_VALID;
+	frame_fill(frame, 64, 9);
+	dev_rx_frame(&fd, frame, 64, 1, true);
+	n = virtnet_rx_burst(rxq, pkts, 8);
+	assert_int_equal(n, 1);
+	assert_int_equal(pkts[0]->ol_flags, 0);
+	pktmbuf_free_bulk(pkts, n);
+	rxq_free(rxq);
+	assert_int_equal(mempool_in_use_count(pool), in_use0);
+}
+
 static int group_setup(void **state)
 {
 	char prefix[64], devices[128];
@@ -696,6 +871,10 @@ int main(void)
 		cmocka_unit_test(test_rx_mergeable),
 		cmocka_unit_test(test_rx_bad_used_entries),
 		cmocka_unit_test(test_rx_pool_too_small),
+		cmocka_unit_test(test_tx_hdr_fill),
+		cmocka_unit_test(test_rx_csum_flags),
+		cmocka_unit_test(test_tx_burst_offload),
+		cmocka_unit_test(test_rx_burst_offload),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -3,7 +3,7 @@
  * vm_virtio: net_virtio on the test guest's virtio-net-pci (0000:02:00.0),
  * whose cable ends at the e1000e (0000:01:00.0).
  *
- *   vm_virtio --nonce HEX [--frames N] [--rx-frames M]
+ *   vm_virtio --nonce HEX [--frames N] [--rx-frames M] [--csum-frames K]
  *
  * eal_init probes the virtio port through the PCI bus (-a both NICs; no
  * driver takes the e1000e, which this program attaches and pokes itself).
@@ -12,6 +12,12 @@
  * number and a payload checksum (the host finds them in both pcaps); the
  * e1000e receives them (checked here and in the host pcap) and sends M
  * frames that the port must receive with intact payload.
+ * With --csum-frames (the host cabled the NICs through TAPs, so that QEMU
+ * offers VIRTIO_NET_F_CSUM) the port is configured with UDP checksum
+ * offload and also sends K UDP/IPv4 frames whose checksum it leaves to the
+ * device (spec 5.1.6.2: pseudo-header sum in the field, NEEDS_CSUM); the
+ * e1000e must receive them with correct UDP checksums, and the host checks
+ * both pcaps.
  * At the end every mbuf is back in its pool. Prints "VM-VIRTIO-..." lines
  * for the host checker; exit 0 when every guest-side check passed.
  */
@@ -25,6 +31,8 @@
 #include "eal.h"
 #include "eal_memory.h"
 #include "ethdev.h"
+#include "net_ip.h"
+#include "net_udp.h"
 #include "pci.h"
 #include "e1000e_rx.h"
 #include "e1000e_tx.h"
@@ -136,6 +144,107 @@ static int send_frames(uint16_t port, struct mempool *pool, const char *nonce, u
 	return (int)seq;
 }
 
+/* UDP frame @p seq for the checksum offload: Ethernet, IPv4 10.0.0.1:1234
+ * -> 10.0.0.2:5678, payload "UPDK-VIRTIO-CSUM <nonce> seq=<seq> " and a
+ * pattern; odd and even lengths from 100 bytes. The UDP checksum field gets the
+ * pseudo-header sum and the mbuf the offload request (mbuf.h's contract). */
+#define CSUM_PREFIX "UPDK-VIRTIO-CSUM"
+#define CSUM_L4_OFF (14 + 20)
+
+static size_t csum_frame_build(struct mbuf *m, const struct eth_addr *src, const char *nonce,
+			       uint32_t seq)
+{
+	size_t len = 100 + (seq * 37u) % 900u, i, text_len; /* the text fits */
+	uint8_t *f = (uint8_t *)pktmbuf_append(m, (uint16_t)len);
+	struct ipv4_hdr ip = {
+		.version_ihl = IPV4_VHL_DEF, .time_to_live = 64, .next_proto_id = IP_PROTO_UDP,
+		.total_length = cpu_to_be_16((uint16_t)(len - 14)),
+		.src_addr = cpu_to_be_32(IPV4_ADDR(10, 0, 0, 1)),
+		.dst_addr = cpu_to_be_32(IPV4_ADDR(10, 0, 0, 2)),
+	};
+	struct udp_hdr udp = {
+		.src_port = cpu_to_be_16(1234), .dst_port = cpu_to_be_16(5678),
+		.dgram_len = cpu_to_be_16((uint16_t)(len - CSUM_L4_OFF)),
+	};
+
+	if (f == NULL)
+		return 0; /* cannot happen: the default mbuf holds 1500 bytes */
+	memset(f, 0xff, 6);
+	memcpy(f + 6, src, 6);
+	f[12] = 0x08;
+	f[13] = 0x00;
+	ip.hdr_checksum = ipv4_cksum(&ip);
+	udp.dgram_cksum = ipv4_phdr_cksum(&ip);
+	memcpy(f + 14, &ip, sizeof(ip));
+	memcpy(f + CSUM_L4_OFF, &udp, sizeof(udp));
+	text_len = (size_t)snprintf((char *)f + CSUM_L4_OFF + 8, len - CSUM_L4_OFF - 8,
+				    CSUM_PREFIX " %s seq=%06u ", nonce, seq);
+	for (i = CSUM_L4_OFF + 8 + text_len; i < len; i++)
+		f[i] = (uint8_t)(seq * 3u + i * 7u);
+	m->l2_len = 14;
+	m->l3_len = sizeof(ip);
+	m->ol_flags = MBUF_F_TX_IPV4 | MBUF_F_TX_UDP_CKSUM;
+	return len;
+}
+
+static int send_csum_frames(uint16_t port, struct mempool *pool, const char *nonce,
+			    unsigned count)
+{
+	struct eth_addr mac;
+	unsigned seq = 0, attempts = 0;
+
+	ethdev_macaddr_get(port, &mac);
+	while (seq < count && attempts++ < 100000) {
+		struct mbuf *pkts[BURST];
+		unsigned n = EAL_MIN((unsigned)BURST, count - seq), i;
+		uint16_t sent;
+
+		if (pktmbuf_alloc_bulk(pool, pkts, n) != 0)
+			return -ENOMEM;
+		for (i = 0; i < n; i++)
+			csum_frame_build(pkts[i], &mac, nonce, seq + i);
+		sent = ethdev_tx_burst(port, 0, pkts, (uint16_t)n);
+		pktmbuf_free_bulk(pkts + sent, n - sent);
+		seq += sent;
+	}
+	return (int)seq;
+}
+
+/* The e1000e end: the checksum frames, each with a right UDP checksum. */
+static unsigned e1000e_receive_csum(struct e1000e_rx *rx, const char *nonce, unsigned count)
+{
+	char prefix[64];
+	unsigned seen = 0, good = 0;
+	double t0 = now_s();
+
+	snprintf(prefix, sizeof(prefix), CSUM_PREFIX " %s seq=", nonce);
+	while (seen < count && now_s() - t0 < 5.0) {
+		const uint8_t *f;
+		size_t len = e1000e_rx_poll(rx, &f);
+
+		if (len == 0)
+			continue;
+		if (len > CSUM_L4_OFF + 8 + strlen(prefix) && f[12] == 0x08 && f[13] == 0x00 &&
+		    memcmp(f + CSUM_L4_OFF + 8, prefix, strlen(prefix)) == 0) {
+			struct ipv4_hdr ip;
+			uint16_t field;
+
+			memcpy(&ip, f + 14, sizeof(ip));
+			memcpy(&field, f + CSUM_L4_OFF + 6, sizeof(field));
+			seen++;
+			if (field != 0 && ipv4_udptcp_cksum_verify(&ip, f + CSUM_L4_OFF))
+				good++;
+			else
+				printf("e1000e rx: checksum frame of %zu bytes: UDP checksum 0x%04x "
+				       "wrong\n", len, be_to_cpu_16(field));
+		}
+		e1000e_rx_release(rx);
+	}
+	printf("VM-VIRTIO-CSUM-RX %u good of %u (%u seen) in %.3f s\n", good, count, seen,
+	       now_s() - t0);
+	return good;
+}
+
 static int e1000e_send(struct e1000e_tx *tx, const char *nonce, unsigned count)
 {
 	uint64_t iova;
@@ -242,7 +351,7 @@ static unsigned e1000e_receive(struct e1000e_rx *rx, const char *nonce, unsigned
 int main(int argc, char **argv)
 {
 	const char *nonce = NULL;
-	unsigned nb_tx = 64, nb_rx = 32;
+	unsigned nb_tx = 64, nb_rx = 32, nb_csum = 0;
 	char *eal_argv[] = { "vm_virtio", "-l", "0", "-a", VIRTIO_BDF, "-a", E1000E_BDF, NULL };
 	struct ethdev_conf conf = { 0 };
 	struct ethdev_link link;
@@ -269,9 +378,12 @@ int main(int argc, char **argv)
 			nb_tx = (unsigned)strtoul(argv[++i], NULL, 0);
 		else if (strcmp(argv[i], "--rx-frames") == 0 && i + 1 < argc)
 			nb_rx = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (strcmp(argv[i], "--csum-frames") == 0 && i + 1 < argc)
+			nb_csum = (unsigned)strtoul(argv[++i], NULL, 0);
 	}
 	if (nonce == NULL || nb_rx > 4096) {
-		fprintf(stderr, "usage: vm_virtio --nonce HEX [--frames N] [--rx-frames M<=4096]\n");
+		fprintf(stderr, "usage: vm_virtio --nonce HEX [--frames N] [--rx-frames M<=4096] "
+			"[--csum-frames K]\n");
 		return 2;
 	}
 	rc = eal_init((int)EAL_DIM(eal_argv) - 1, eal_argv);
@@ -290,6 +402,15 @@ int main(int argc, char **argv)
 	       info.driver_name, info.max_rx_queues, info.max_tx_queues, info.rx_desc_lim.nb_min,
 	       info.rx_desc_lim.nb_max, info.max_rx_pktlen);
 	check(strcmp(info.driver_name, "net_virtio") == 0, "driver name net_virtio");
+	printf("VM-VIRTIO-OFFLOADS rx 0x%" PRIx64 " tx 0x%" PRIx64 "\n", info.rx_offload_capa,
+	       info.tx_offload_capa);
+	if (nb_csum > 0) {
+		check((info.tx_offload_capa & ETHDEV_TX_OFFLOAD_UDP_CKSUM) &&
+		      (info.rx_offload_capa & ETHDEV_RX_OFFLOAD_UDP_CKSUM),
+		      "the device offers VIRTIO_NET_F_CSUM and GUEST_CSUM (UDP checksum "
+		      "offloads both ways)");
+		conf.txmode.offloads = info.tx_offload_capa & ETHDEV_TX_OFFLOAD_UDP_CKSUM;
+	}
 	ethdev_macaddr_get(port, &mac);
 	printf("VM-VIRTIO-MAC %02x:%02x:%02x:%02x:%02x:%02x\n", mac.addr_bytes[0],
 	       mac.addr_bytes[1], mac.addr_bytes[2], mac.addr_bytes[3], mac.addr_bytes[4],
@@ -345,6 +466,13 @@ int main(int argc, char **argv)
 		check(sent == (int)nb_tx, "%d of %u frames sent", sent, nb_tx);
 		check(e1000e_receive(&erx, nonce, nb_tx) == nb_tx,
 		      "the e1000e received all %u in order with good checksums", nb_tx);
+		if (nb_csum > 0) {
+			sent = send_csum_frames(port, pool, nonce, nb_csum);
+			check(sent == (int)nb_csum, "%d of %u UDP frames sent with checksum offload",
+			      sent, nb_csum);
+			check(e1000e_receive_csum(&erx, nonce, nb_csum) == nb_csum,
+			      "the e1000e received all %u with right UDP checksums", nb_csum);
+		}
 		e1000e_rx_stop(&erx);
 		t = now_s();
 		rc = e1000e_send(&etx, nonce, nb_rx);
@@ -364,7 +492,8 @@ stop:
 	       " obytes=%" PRIu64 " ierrors=%" PRIu64 " oerrors=%" PRIu64 " nombuf=%" PRIu64 "\n",
 	       st.ipackets, st.ibytes, st.opackets, st.obytes, st.ierrors, st.oerrors,
 	       st.rx_nombuf);
-	check(st.opackets == nb_tx && st.q_opackets[0] == nb_tx, "tx stats count %u", nb_tx);
+	check(st.opackets == nb_tx + nb_csum && st.q_opackets[0] == nb_tx + nb_csum,
+	      "tx stats count %u", nb_tx + nb_csum);
 	check(st.ipackets >= intact && st.ierrors == 0, "rx stats count the frames, no errors");
 	check(ethdev_stop(port) == 0, "stop (device reset)");
 	check(mempool_in_use_count(pool) == 0, "every mbuf back in the pool after stop (%u out)",
