@@ -311,6 +311,49 @@ static bool tx_csum(struct vnet_dev *dev, size_t total)
 	return true;
 }
 
+/*
+ * The frame of a TX chain, header first: a chain of one readable
+ * descriptor is used where it lies in the driver's memory (the backend
+ * reads it before the used ring returns it: no copy); a scattered chain,
+ * or one whose checksum the device must complete (which must not write into
+ * a device-readable buffer), is gathered into dev->frame.
+ * @return the frame and its length in *@p total (0: drop it as an error).
+ */
+static const uint8_t *tx_frame(struct vnet_dev *dev, const struct chain_seg *segs, int n,
+			       size_t *total)
+{
+	const bool csum = dev->driver_features & (1ull << VIRTIO_NET_F_CSUM);
+	size_t len = 0;
+
+	*total = 0;
+	if (n == 1 && !segs[0].writable && segs[0].len > VNET_HDR_LEN &&
+	    segs[0].len <= sizeof(dev->frame)) {
+		const uint8_t *p = vus_dma_translate(dev->srv, segs[0].addr, segs[0].len, false);
+
+		if (p == NULL)
+			return NULL;
+		if (!csum || !(p[VNET_HDR_FLAGS_OFF] & VIRTIO_NET_HDR_F_NEEDS_CSUM)) {
+			*total = segs[0].len;
+			return p;
+		}
+	}
+	for (int s = 0; s < n; s++) {
+		const void *src;
+
+		if (segs[s].writable || segs[s].len > sizeof(dev->frame) - len)
+			return NULL;
+		src = vus_dma_translate(dev->srv, segs[s].addr, segs[s].len, false);
+		if (src == NULL && segs[s].len > 0)
+			return NULL;
+		memcpy(dev->frame + len, src, segs[s].len);
+		len += segs[s].len;
+	}
+	if (len <= VNET_HDR_LEN || !tx_csum(dev, len))
+		return NULL;
+	*total = len;
+	return dev->frame;
+}
+
 static unsigned process_tx(struct vnet_dev *dev, unsigned q)
 {
 	struct vnet_vq *vq = &dev->vq[q];
@@ -320,32 +363,17 @@ static unsigned process_tx(struct vnet_dev *dev, unsigned q)
 	while (vq->last_avail != end) {
 		struct chain_seg segs[VNET_MAX_SEGS];
 		uint16_t head = vq->avail[2 + vq->last_avail % vq->size];
-		size_t total = 0;
+		const uint8_t *frame;
+		size_t total;
 		int n = vq_chain(dev, q, head, segs, VNET_MAX_SEGS);
 
 		if (n < 0) {
 			needs_reset(dev, "malformed TX descriptor chain", q);
 			break;
 		}
-		for (int s = 0; s < n; s++) {
-			const void *src;
-
-			if (segs[s].writable || segs[s].len > sizeof(dev->frame) - total) {
-				total = 0;
-				break;
-			}
-			src = vus_dma_translate(dev->srv, segs[s].addr, segs[s].len, false);
-			if (src == NULL && segs[s].len > 0) {
-				total = 0;
-				break;
-			}
-			memcpy(dev->frame + total, src, segs[s].len);
-			total += segs[s].len;
-		}
-		if (total > VNET_HDR_LEN && !tx_csum(dev, total))
-			total = 0;
-		if (total > VNET_HDR_LEN) {
-			dev->p.tx(dev->p.tx_arg, dev->frame + VNET_HDR_LEN, total - VNET_HDR_LEN);
+		frame = tx_frame(dev, segs, n, &total);
+		if (frame != NULL) {
+			dev->p.tx(dev->p.tx_arg, frame + VNET_HDR_LEN, total - VNET_HDR_LEN);
 			dev->st.tx_packets++;
 			dev->st.tx_bytes += total - VNET_HDR_LEN;
 		} else {

@@ -86,7 +86,9 @@
 
 struct vnet_dev;
 
-/* Where transmitted frames go: called once per frame (frame without hdr). */
+/* Where transmitted frames go: called once per frame (frame without hdr).
+ * @p frame may point into the driver's memory, valid only during the call
+ * (the descriptor returns to the driver afterwards): copy what is kept. */
 typedef void (*vnet_tx_fn)(void *arg, const uint8_t *frame, size_t len);
 
 /* Most bytes of backend state a migration stream carries. */

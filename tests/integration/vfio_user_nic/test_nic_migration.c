@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -72,6 +73,10 @@ static void server_start(struct server *s, const char *name, const char *queues)
 	assert_true(s->pid >= 0);
 	if (s->pid == 0) {
 		int fd = open(s->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		/* A failed assertion leaves this server behind: it dies with
+		 * the test process instead of busy-polling on. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 
 		if (fd < 0)
 			_exit(127);

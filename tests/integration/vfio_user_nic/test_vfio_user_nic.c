@@ -25,6 +25,7 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -94,6 +95,10 @@ static pid_t spawn(const char *const *argv, const char *log)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		/* A failed assertion leaves this server behind: it dies with
+		 * the test process instead of busy-polling on. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 
 		if (fd < 0)
 			_exit(127);
