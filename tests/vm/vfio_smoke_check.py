@@ -17,20 +17,18 @@ Passes when, besides vfio_smoke's own exit status 0:
 Exit 0 pass, 1 fail, 77 skip (guest unavailable here), 99 harness error.
 """
 
-import argparse
 import os
 import re
 import secrets
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import run_guest  # noqa: E402  (lives next to this file)
+from vm_check import PAGE_MASK, VmCheck, dmar_read_faults, read_pcaps  # noqa: E402
 
 ETHERTYPE = b'\x88\xb5'
 PAYLOAD_OFFSET = 14
-PAGE_MASK = ~0xfff
 
 
 def payload(kind, nonce):
@@ -41,15 +39,12 @@ def check(result, nonce):
     """Every host-side condition; returns the list of failures (empty = pass)."""
     failures = []
     out = result.test_output
-    if result.rc != 0:
-        failures.append(f'vfio_smoke exited with {result.rc} (see its output above)')
     if 'SMOKE-OK' not in out.splitlines():
         failures.append('vfio_smoke did not reach SMOKE-OK')
 
     before, after, blocked = (payload(k, nonce) for k in ('sent-before', 'sent-after',
                                                           'blocked'))
-    frames = {name: run_guest.read_pcap(path) if os.path.exists(path) else []
-              for name, path in result.pcaps.items()}
+    frames = read_pcaps(result)
     ours = [f[PAYLOAD_OFFSET:] for f in frames['e1000e'] if f[12:14] == ETHERTYPE]
     got = [p.rstrip(b'\0') for p in ours]
     if got != [before, after]:
@@ -74,9 +69,7 @@ def check(result, nonce):
         failures.append('vfio_smoke did not report the unmapped IOVA')
     else:
         page = int(m.group(1), 16) & PAGE_MASK
-        faults = [int(a, 16) for a in re.findall(
-            r'DMAR: \[DMA Read[^\]]*\] Request device \[01:00\.0\] fault addr 0x([0-9a-f]+)',
-            result.dmesg)]
+        faults = dmar_read_faults(result.dmesg)
         if page not in faults:
             failures.append(f'no DMAR read fault from 01:00.0 at 0x{page:x} in the guest '
                             f'log (faults seen: {[hex(a) for a in faults]})')
@@ -86,44 +79,15 @@ def check(result, nonce):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--build-guest', help='build-guest.sh to run first (cached)')
-    p.add_argument('--binary', required=True, help='the static vfio_smoke')
-    p.add_argument('--out', required=True, help='directory for logs and pcaps')
-    p.add_argument('--timeout', type=float, default=300)
-    args = p.parse_args()
+    check_run = VmCheck('vfio_smoke_check', __doc__, binary='the static vfio_smoke')
 
-    if args.build_guest:
-        rc = subprocess.call(['sh', args.build_guest])
-        if rc == run_guest.EXIT_SKIP:
-            return rc
-        if rc != 0:
-            print(f'vfio_smoke_check: {args.build_guest} failed ({rc})', file=sys.stderr)
-            return run_guest.EXIT_HARNESS
+    def body(chk):
+        nonce = secrets.token_hex(8)
+        result = chk.boot(command=['vfio_smoke', '--nonce', nonce, '--e1000e',
+                                   run_guest.E1000E_BDF, '--virtio', run_guest.VIRTIO_BDF])
+        chk.failures += check(result, nonce)
 
-    nonce = secrets.token_hex(8)
-    guest = run_guest.GuestRun(
-        out_dir=args.out, binaries=[args.binary], timeout=args.timeout,
-        command=['vfio_smoke', '--nonce', nonce, '--e1000e', run_guest.E1000E_BDF,
-                 '--virtio', run_guest.VIRTIO_BDF])
-    try:
-        result = run_guest.run(guest)
-    except run_guest.Unavailable as e:
-        print(f'vfio_smoke_check: SKIP: {e}')
-        return run_guest.EXIT_SKIP
-    except run_guest.HarnessError as e:
-        print(f'vfio_smoke_check: ERROR: {e}', file=sys.stderr)
-        return run_guest.EXIT_HARNESS
-
-    print(result.test_output)
-    failures = check(result, nonce)
-    print(f'vfio_smoke_check: guest boot {result.boot_seconds:.1f} s, whole run '
-          f'{result.total_seconds:.1f} s; logs and pcaps in {os.path.abspath(args.out)}')
-    for f in failures:
-        print(f'vfio_smoke_check: FAIL: {f}', file=sys.stderr)
-    if not failures:
-        print('vfio_smoke_check: PASS')
-    return 1 if failures else 0
+    return check_run.run(body)
 
 
 if __name__ == '__main__':

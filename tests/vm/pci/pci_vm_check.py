@@ -11,15 +11,13 @@ real, pci_vm_test in both states), and check what it reported.
 Exit 0 pass, 1 fail, 77 skip (guest unavailable here), 99 harness error.
 """
 
-import argparse
 import os
 import re
-import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-import run_guest  # noqa: E402  (tests/vm/run_guest.py)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from vm_check import VmCheck  # noqa: E402
 
 STEPS = ['status-before', 'unbound-device-error', 'refuse-interface-up', 'bind-vfio',
          'probe', 'bind-kernel', 'unbind-rebind', 'status-after']
@@ -30,8 +28,6 @@ def check(result):
     out = result.test_output
     lines = out.splitlines()
     failures = []
-    if result.rc != 0:
-        failures.append(f'the guest script exited with {result.rc}')
     failures += [l for l in lines if l.startswith('PCI-VM-FAIL')]
     failures += [l for l in lines if l.startswith('PCI-VM-CHECK FAIL')]
     steps = [l.split()[1] for l in lines if l.startswith('PCI-VM-STEP ')]
@@ -57,48 +53,19 @@ def check(result):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--build-guest', required=True)
-    p.add_argument('--binary', required=True)
-    p.add_argument('--devbind', required=True)
-    p.add_argument('--script', required=True)
-    p.add_argument('--out', required=True)
-    args = p.parse_args()
+    check_run = VmCheck('vm-pci', __doc__, binary='the static pci_vm_test',
+                        extra_args=[('--devbind', 'usertools/updk-devbind'),
+                                    ('--script', 'tests/vm/pci/pci_vm_run.sh')])
 
-    build = subprocess.run(['sh', args.build_guest])
-    if build.returncode == run_guest.EXIT_SKIP:
-        print('vm-pci: SKIP: the guest cannot be built here (see above)')
-        return run_guest.EXIT_SKIP
-    if build.returncode != 0:
-        print(f'vm-pci: ERROR: build-guest.sh exited {build.returncode}')
-        return run_guest.EXIT_HARNESS
+    def body(chk):
+        args = chk.args
+        result = chk.boot(command=['sh', '/updk-vm/pci_vm_run.sh'],
+                          binaries=[args.binary, args.devbind],
+                          files=[(args.script, '/updk-vm/pci_vm_run.sh')],
+                          nic_modes={'e1000e': 'kernel', 'virtio': 'vfio'})
+        chk.failures += check(result)
 
-    guest = run_guest.GuestRun(
-        out_dir=args.out,
-        command=['sh', '/updk-vm/pci_vm_run.sh'],
-        binaries=[args.binary, args.devbind],
-        files=[(args.script, '/updk-vm/pci_vm_run.sh')],
-        nic_modes={'e1000e': 'kernel', 'virtio': 'vfio'},
-        timeout=300)
-    try:
-        result = run_guest.run(guest)
-    except run_guest.Unavailable as e:
-        print(f'vm-pci: SKIP: {e}')
-        return run_guest.EXIT_SKIP
-    except (run_guest.HarnessError, OSError) as e:
-        print(f'vm-pci: ERROR: {e}')
-        return run_guest.EXIT_HARNESS
-
-    print(result.test_output)
-    print(f'vm-pci: boot {result.boot_seconds:.1f} s, total {result.total_seconds:.1f} s, '
-          f'logs in {os.path.abspath(args.out)}')
-    failures = check(result)
-    for f in failures:
-        print(f'vm-pci: FAIL: {f}')
-    if failures:
-        return 1
-    print('vm-pci: PASS')
-    return 0
+    return check_run.run(body)
 
 
 if __name__ == '__main__':

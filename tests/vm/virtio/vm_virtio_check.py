@@ -23,15 +23,15 @@ the socket cable is used and that part is left out, saying so.
 Exit 0 pass, 1 fail, 77 skip (no guest here), 99 harness error.
 """
 
-import argparse
-import importlib.util
 import os
 import re
 import secrets
-import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import run_guest  # noqa: E402  (tests/vm/run_guest.py)
+from vm_check import VmCheck  # noqa: E402
 
 ETHERTYPE = b'\x88\xb5'
 FRAMES = 64
@@ -41,22 +41,6 @@ CSUM_FRAMES = 16
 # front of each frame of a netdev that carries one: the TAP cable's virtio end.
 VNET_HDR_LEN = 12
 NEEDS_CSUM = 1
-
-
-def load_run_guest(path):
-    spec = importlib.util.spec_from_file_location('run_guest', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def host_case(name, failures):
-    """Report a host-side check in cmocka's format."""
-    print(f'[ RUN      ] host.{name}')
-    for f in failures:
-        print(f'vm_virtio_check: FAIL: {f}')
-    print(f'[  FAILED  ] host.{name}' if failures else f'[       OK ] host.{name}')
-    return failures
 
 
 def tx_frames(frames, nonce):
@@ -111,10 +95,9 @@ def csum_frames(frames, nonce):
     return out
 
 
-def check_csum_pcaps(result, rg, nonce):
-    failures = []
+def check_csum_pcaps(chk, result, nonce):
     for name in ('virtio', 'e1000e'):
-        got = csum_frames(pcap_frames(rg, result, name, 'tap'), nonce)
+        got = csum_frames(pcap_frames(result, name, 'tap'), nonce)
         problems = []
         if sorted(g[0] for g in got) != list(range(CSUM_FRAMES)):
             problems.append(f'{name}.pcap holds checksum frames {[g[0] for g in got]}, '
@@ -137,97 +120,58 @@ def check_csum_pcaps(result, rg, nonce):
             print(f'vm_virtio_check: {name}.pcap: {CSUM_FRAMES} checksum frames, ' +
                   ('NEEDS_CSUM headers, pseudo-header sums as the driver left them'
                    if name == 'virtio' else 'UDP checksums right'))
-        failures += host_case(f'{name}_pcap_csum_frames', problems)
-    return failures
+        chk.case(f'{name}_pcap_csum_frames', problems)
 
 
-def pcap_frames(rg, result, name, cable):
+def pcap_frames(result, name, cable):
     """(virtio-net header or b'', frame) of each frame in NAME.pcap."""
     path = result.pcaps[name]
-    frames = rg.read_pcap(path) if os.path.exists(path) else []
+    frames = run_guest.read_pcap(path) if os.path.exists(path) else []
     hlen = VNET_HDR_LEN if (cable == 'tap' and name == 'virtio') else 0
     return [(f[:hlen], f[hlen:]) for f in frames]
 
 
-def check_pcaps(rg, result, nonce, cable):
-    failures = []
+def check_pcaps(chk, result, nonce, cable):
     for name in ('virtio', 'e1000e'):
-        frames = [f for _, f in pcap_frames(rg, result, name, cable)]
+        frames = [f for _, f in pcap_frames(result, name, cable)]
         seqs, problems = tx_frames(frames, nonce)
         if seqs != list(range(FRAMES)):
             problems.append(f'{name}.pcap holds sequence numbers {seqs[:8]}... '
                             f'({len(seqs)} frames), expected 0..{FRAMES - 1} once each in order')
         else:
             print(f'vm_virtio_check: {name}.pcap: all {FRAMES} frames, in order, checksums good')
-        failures += host_case(f'{name}_pcap_has_tx_frames', problems)
+        chk.case(f'{name}_pcap_has_tx_frames', problems)
     rx_prefix = f'UPDK-VIRTIO-RX {nonce} seq='.encode()
-    frames = [f for _, f in pcap_frames(rg, result, 'virtio', cable)]
+    frames = [f for _, f in pcap_frames(result, 'virtio', cable)]
     delivered = sum(1 for f in frames if f[14:].startswith(rx_prefix))
-    failures += host_case('virtio_pcap_has_e1000e_frames', [] if delivered == RX_FRAMES else [
+    chk.case('virtio_pcap_has_e1000e_frames', [] if delivered == RX_FRAMES else [
         f'virtio.pcap holds {delivered} of the {RX_FRAMES} frames the e1000e sent'])
-    return failures
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--build-guest', help='build-guest.sh to run first (cached)')
-    p.add_argument('--run-guest', required=True, help='tests/vm/run_guest.py')
-    p.add_argument('--binary', required=True, help='the static vm_virtio')
-    p.add_argument('--out', required=True, help='directory for logs and pcaps')
-    p.add_argument('--timeout', type=float, default=300)
-    args = p.parse_args()
-    rg = load_run_guest(args.run_guest)
-
-    if args.build_guest:
-        rc = subprocess.call(['sh', args.build_guest])
-        if rc == rg.EXIT_SKIP:
-            return rc
-        if rc != 0:
-            print(f'vm_virtio_check: {args.build_guest} failed ({rc})', file=sys.stderr)
-            return rg.EXIT_HARNESS
-
-    nonce = secrets.token_hex(8)
-    failures = []
-    try:
+    def body(chk):
+        nonce = secrets.token_hex(8)
         command = ['vm_virtio', '--nonce', nonce, '--frames', str(FRAMES),
                    '--rx-frames', str(RX_FRAMES)]
         cable = 'tap'
         try:
-            with rg.TapCable():
+            with run_guest.TapCable():
                 pass
-        except rg.Unavailable as e:
+        except run_guest.Unavailable as e:
             print(f'vm_virtio_check: NOTE: {e}: socket cable, checksum offload not tested')
             cable = 'socket'
         if cable == 'tap':
             command += ['--csum-frames', str(CSUM_FRAMES)]
-        guest = rg.GuestRun(out_dir=args.out, binaries=[args.binary], command=command,
-                            cable=cable, hugepages=128, timeout=args.timeout)
-        result = rg.run(guest)
-        print(result.test_output)
-        print(f'vm_virtio_check: guest boot {result.boot_seconds:.1f} s, whole run '
-              f'{result.total_seconds:.1f} s, exit {result.rc}')
-        if result.rc != 0:
-            failures.append(f'vm_virtio exited with {result.rc}')
-        faults = [l for l in result.dmesg.splitlines()
-                  if re.search(r'DMAR: \[DMA (Read|Write)', l)]
+        result = chk.boot(command=command, cable=cable, hugepages=128)
+        faults = [line for line in result.dmesg.splitlines()
+                  if re.search(r'DMAR: \[DMA (Read|Write)', line)]
         if faults:
-            failures.append('the guest kernel logged IOMMU faults: ' + ' | '.join(faults)[:400])
-        failures += check_pcaps(rg, result, nonce, cable)
+            chk.fail('the guest kernel logged IOMMU faults: ' + ' | '.join(faults)[:400])
+        check_pcaps(chk, result, nonce, cable)
         if cable == 'tap':
-            failures += check_csum_pcaps(result, rg, nonce)
-    except rg.Unavailable as e:
-        print(f'vm_virtio_check: SKIP: {e}')
-        return rg.EXIT_SKIP
-    except rg.HarnessError as e:
-        print(f'vm_virtio_check: ERROR: {e}', file=sys.stderr)
-        return rg.EXIT_HARNESS
+            check_csum_pcaps(chk, result, nonce)
 
-    print(f'vm_virtio_check: logs and pcaps in {os.path.abspath(args.out)}')
-    for f in failures:
-        print(f'vm_virtio_check: FAIL: {f}', file=sys.stderr)
-    if not failures:
-        print('vm_virtio_check: PASS')
-    return 1 if failures else 0
+    return VmCheck('vm_virtio_check', __doc__, binary='the static vm_virtio').run(body)
 
 
 if __name__ == '__main__':
