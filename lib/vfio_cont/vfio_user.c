@@ -419,29 +419,34 @@ static int user_dma_unmap(struct vfio_container *c, uint64_t iova, size_t len,
 	return rc;
 }
 
+/* The data of a DEVICE_FEATURE reply (in uc->rx) after its struct. */
+static int feature_reply_copy(struct user_container *uc, const char *what, void *out,
+			      size_t out_len)
+{
+	size_t got;
+	const uint8_t *p = vfio_user_msg_payload(&uc->rx, &got);
+
+	if (got < sizeof(struct vfio_user_device_feature) + out_len) {
+		VFIO_LOG(ERR, "vfio-user %s reply has %zu bytes, %zu expected", what, got,
+			 sizeof(struct vfio_user_device_feature) + out_len);
+		return -EPROTO;
+	}
+	memcpy(out, p + sizeof(struct vfio_user_device_feature), out_len);
+	return 0;
+}
+
 static int feature_request(struct user_container *uc, const char *what, uint32_t flags,
 			   const void *data, size_t len, void *out, size_t out_len)
 {
 	struct vfio_user_device_feature f = { .argsz = (uint32_t)(sizeof(f) + len), .flags = flags };
 	struct iovec iov[2] = { { &f, sizeof(f) }, { (void *)(uintptr_t)data, len } };
-	size_t got;
-	const uint8_t *p;
 	int rc;
 
 	rc = transact(uc, what, VFIO_USER_DEVICE_FEATURE, 0, iov, len ? 2 : 1, NULL, 0);
 	if (rc < 0)
 		return rc;
 	vfio_user_msg_release(&uc->rx);
-	if (out == NULL)
-		return 0;
-	p = vfio_user_msg_payload(&uc->rx, &got);
-	if (got < sizeof(f) + out_len) {
-		VFIO_LOG(ERR, "vfio-user %s reply has %zu bytes, %zu expected", what, got,
-			 sizeof(f) + out_len);
-		return -EPROTO;
-	}
-	memcpy(out, p + sizeof(f), out_len);
-	return 0;
+	return out == NULL ? 0 : feature_reply_copy(uc, what, out, out_len);
 }
 
 static int user_dirty_start(struct vfio_container *c)
@@ -765,21 +770,12 @@ static int feature_get(struct user_container *uc, const char *what, uint32_t fea
 	struct vfio_user_device_feature f = { .argsz = (uint32_t)(sizeof(f) + out_len),
 		.flags = VFIO_USER_DEVICE_FEATURE_GET | feature };
 	struct iovec iov = { &f, sizeof(f) };
-	const uint8_t *p;
-	size_t got;
 	int rc = transact(uc, what, VFIO_USER_DEVICE_FEATURE, 0, &iov, 1, NULL, 0);
 
 	if (rc < 0)
 		return rc;
 	vfio_user_msg_release(&uc->rx);
-	p = vfio_user_msg_payload(&uc->rx, &got);
-	if (got < sizeof(f) + out_len) {
-		VFIO_LOG(ERR, "vfio-user %s reply has %zu bytes, %zu expected", what, got,
-			 sizeof(f) + out_len);
-		return -EPROTO;
-	}
-	memcpy(out, p + sizeof(f), out_len);
-	return 0;
+	return feature_reply_copy(uc, what, out, out_len);
 }
 
 static int dev_migration_get_flags(struct vfio_device *d, uint64_t *flags)

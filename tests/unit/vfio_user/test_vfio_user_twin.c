@@ -236,6 +236,20 @@ static void *server_dma_then_reply(void *arg)
 	return NULL;
 }
 
+/* The reply the client waits for needs a DMA_READ answered first (the
+ * server thread sends it): it must be served inside the wait. */
+static void expect_dma_served_in_wait(struct twin_env *t, struct vfio_user_msg *r)
+{
+	uint16_t id;
+
+	assert_int_equal(pthread_create(&t->thread, NULL, server_dma_then_reply, t), 0);
+	assert_int_equal(vfio_user_request(t->cli, VFIO_USER_DEVICE_RESET, 0, NULL, 0, NULL, 0, &id), 0);
+	assert_int_equal(vfio_user_wait_reply(t->cli, id, r), 0);
+	pthread_join(t->thread, NULL);
+	assert_int_equal(t->dma_rc, 0);
+	assert_memory_equal(t->got, "456789ab", 8);
+}
+
 static void test_twin_negotiated_and_used(void **state)
 {
 	struct twin_env *t = twin_start(true);
@@ -249,12 +263,7 @@ static void test_twin_negotiated_and_used(void **state)
 	assert_ptr_not_equal(vfio_user_conn_cmd_channel(t->srv), t->srv);
 	/* The reply the client waits for needs a DMA_READ answered first:
 	 * it arrives on the twin socket and is served inside the wait. */
-	assert_int_equal(pthread_create(&t->thread, NULL, server_dma_then_reply, t), 0);
-	assert_int_equal(vfio_user_request(t->cli, VFIO_USER_DEVICE_RESET, 0, NULL, 0, NULL, 0, &id), 0);
-	assert_int_equal(vfio_user_wait_reply(t->cli, id, &r), 0);
-	pthread_join(t->thread, NULL);
-	assert_int_equal(t->dma_rc, 0);
-	assert_memory_equal(t->got, "456789ab", 8);
+	expect_dma_served_in_wait(t, &r);
 	assert_int_equal(t->served, 1);
 
 	/* A DMA_READ while the client sends nothing: vfio_user_poll() answers
@@ -287,18 +296,12 @@ static void test_twin_not_offered(void **state)
 	struct twin_env *t = twin_start(false);
 	uint8_t buf[256];
 	struct vfio_user_msg r = { .buf = buf, .capacity = sizeof(buf) };
-	uint16_t id;
 
 	(void)state;
 	assert_false(vfio_user_conn_has_twin(t->srv));
 	assert_false(vfio_user_conn_has_twin(t->cli));
 	assert_ptr_equal(vfio_user_conn_cmd_channel(t->srv), t->srv);
-	assert_int_equal(pthread_create(&t->thread, NULL, server_dma_then_reply, t), 0);
-	assert_int_equal(vfio_user_request(t->cli, VFIO_USER_DEVICE_RESET, 0, NULL, 0, NULL, 0, &id), 0);
-	assert_int_equal(vfio_user_wait_reply(t->cli, id, &r), 0);
-	pthread_join(t->thread, NULL);
-	assert_int_equal(t->dma_rc, 0);
-	assert_memory_equal(t->got, "456789ab", 8);
+	expect_dma_served_in_wait(t, &r);
 	twin_stop(t);
 }
 
