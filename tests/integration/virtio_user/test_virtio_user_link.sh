@@ -3,7 +3,8 @@
 # (see meson.build): the link follows the device; the server killed
 # mid-forwarding, or replaced by a new process on the same socket, shows as
 # link down, testpmd-lite ends on its own with status 3 and a message naming
-# the device, never hangs or crashes, and every mbuf is back in the pool.
+# the device, never hangs or crashes, and every mbuf is back in the pool; the
+# client killed mid-forwarding leaves the server serving the next one.
 # Usage: test_virtio_user_link.sh TESTPMD_LITE VFIO_USER_NIC
 set -u
 tp=$1 nic=$2
@@ -107,6 +108,31 @@ if [ $rc -eq 0 ] && [ $((ok + ${dropped:-1})) -eq 40000 ]; then
 else
 	fail "restart: second run rc $rc, sinks ok $ok + dropped $dropped != 40000"
 	cat "$dir/tp3b.log" "$dir/srv3b.log"
+fi
+
+# 4. The client killed mid-forwarding (SIGKILL: no unmap, no reset): the
+#    server notices the hang-up, drops the client's memory and resets the
+#    NICs, keeps running, and serves the next client, whose run accounts for
+#    every frame generated for it.
+start_server "$dir/srv4.log" --gen --sink || exit 1
+run_testpmd "$dir/tp4.log" 10 & tp_pid=$!
+wait_for "$dir/tp4.log" '^Done$' 10 || fail "client killed: testpmd-lite did not start"
+sleep 0.5
+pkill -KILL -f -- "--file-prefix vutest$$"
+wait $tp_pid 2>/dev/null; tp_pid=
+sleep 0.3
+if ! kill -0 "$srv_pid" 2>/dev/null; then
+	fail "client killed: vfio-user-nic died with its client"; cat "$dir/srv4.log"
+else
+	run_testpmd "$dir/tp4b.log" 2 --tx-retry=100000; rc=$?
+	stop_server || fail "client killed: vfio-user-nic exited with an error"
+	rx=$(acc_field "$dir/tp4b.log" RX-packets)
+	if [ $rc -eq 0 ] && [ "${rx:-0}" -gt 0 ] && grep -q "clients 2" "$dir/srv4.log" &&
+	   pool_all_back "$dir/tp4b.log"; then
+		pass "client killed: the server kept running and served the next client ($rx frames forwarded)"
+	else
+		fail "client killed: second run rc $rc, rx ${rx:-none}"; cat "$dir/tp4b.log" "$dir/srv4.log"
+	fi
 fi
 
 finish "virtio_user link"
