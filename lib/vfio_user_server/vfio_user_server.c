@@ -52,6 +52,12 @@ struct vus_server {
 	size_t msg_capacity;
 	struct timespec handshake_deadline; /* a connected client must send VERSION by then */
 	int handshake_timeout_ms;
+	/* Part of a message is in the socket: it is read once whole (the
+	 * thread's other devices keep running meanwhile), and the client is
+	 * dropped if it is still part by partial_deadline. */
+	bool partial_pending;
+	struct timespec partial_deadline;
+	size_t whole_msg_max;               /* larger messages are read as they come */
 	struct vus_cmd_queue crossing;      /* client commands that crossed our DMA */
 
 	uint8_t config[VUS_PCI_CONFIG_SPACE_MAX];
@@ -1167,16 +1173,31 @@ static void client_gone(struct vus_server *srv)
 	srv->msg_buf = NULL;
 }
 
+static void deadline_in(struct timespec *t, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (long)(ms % 1000) * 1000000;
+	if (t->tv_nsec >= 1000000000) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000;
+	}
+}
+
 /* A client just connected: it has handshake_timeout_ms to send VERSION. */
 static void handshake_arm(struct vus_server *srv)
 {
-	clock_gettime(CLOCK_MONOTONIC, &srv->handshake_deadline);
-	srv->handshake_deadline.tv_sec += srv->handshake_timeout_ms / 1000;
-	srv->handshake_deadline.tv_nsec += (long)(srv->handshake_timeout_ms % 1000) * 1000000;
-	if (srv->handshake_deadline.tv_nsec >= 1000000000) {
-		srv->handshake_deadline.tv_sec++;
-		srv->handshake_deadline.tv_nsec -= 1000000000;
-	}
+	int rcvbuf = 0;
+	socklen_t len = sizeof(rcvbuf);
+
+	deadline_in(&srv->handshake_deadline, srv->handshake_timeout_ms);
+	srv->partial_pending = false;
+	/* A message that cannot fit the socket's buffer whole is read as it
+	 * arrives (Linux reports twice the buffer it grants data). */
+	if (getsockopt(vfio_user_conn_fd(srv->conn), SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len) < 0 ||
+	    rcvbuf < 2 * (int)VUS_VERSION_MAX_BYTES)
+		rcvbuf = 2 * (int)VUS_VERSION_MAX_BYTES;
+	srv->whole_msg_max = (size_t)rcvbuf / 2;
 }
 
 static int negotiate(struct vus_server *srv)
@@ -1391,7 +1412,7 @@ static int handshake_step(struct vus_server *srv, int timeout_ms)
 	if (rc < 0)
 		return errno == EINTR ? 0 : -errno;
 	if (rc > 0) {
-		rc = vus_version_ready(pfd.fd);
+		rc = vus_msg_ready(pfd.fd, VUS_VERSION_MAX_BYTES);
 		if (rc == -ECONNRESET) {
 			VUS_LOG(NOTICE, srv, "client hung up before sending VERSION");
 			return rc;
@@ -1464,6 +1485,21 @@ int vus_server_poll(struct vus_server *srv, int timeout_ms)
 			return errno == EINTR ? handled : -errno;
 		if (rc == 0)
 			break;
+		rc = vus_msg_ready(pfd.fd, srv->whole_msg_max);
+		if (rc == 0) {
+			if (!srv->partial_pending) {
+				srv->partial_pending = true;
+				deadline_in(&srv->partial_deadline, VUS_CONN_TIMEOUT_MS);
+			} else if (ms_until(&srv->partial_deadline) == 0) {
+				VUS_LOG(WARNING, srv, "client sent part of a message and not the rest within %d ms: dropped",
+					VUS_CONN_TIMEOUT_MS);
+				client_gone(srv);
+				return srv->listen_fd < 0 ? -ENOTCONN : handled;
+			}
+			break;
+		}
+		/* Whole, or the peer hung up or failed: serve_one() finds out. */
+		srv->partial_pending = false;
 		rc = serve_one(srv);
 		if (rc >= 0) {
 			handled += rc;

@@ -59,9 +59,10 @@ bool vus_cmd_queue_pop(struct vus_cmd_queue *q, struct vfio_user_msg *msg);
 /* Forget every kept command (closing their fds). */
 void vus_cmd_queue_clear(struct vus_cmd_queue *q);
 
-/* 1 when the client's whole first message (VERSION) can be read without
- * waiting, 0 not yet, -ECONNRESET when the client hung up, -errno. */
-int vus_version_ready(int fd);
+/* 1 when the client's next message can be read without waiting (it is
+ * whole in the socket, or larger than @p whole_max, or its size is bad),
+ * 0 not yet, -ECONNRESET when the client hung up, -errno. */
+int vus_msg_ready(int fd, size_t whole_max);
 
 /* One region write by the client (REGION_WRITE, REGION_WRITE_MULTI entry):
  * range and permission checked, config space or the model's callback.

@@ -452,6 +452,25 @@ static void test_silent_client_dropped(void **state)
 		qemu_hello(e, fd);
 		close(fd);
 	}
+	/* After the handshake too: half a command does not hold up the loop
+	 * (the message is read once whole), and a client that never sends the
+	 * rest is dropped after the connection timeout. */
+	{
+		struct vfio_user_header part = { 7, VFIO_USER_DEVICE_GET_INFO, 32, 0, 0 };
+		int fd = peer_connect(e->path);
+		unsigned long before;
+
+		assert_true(fd >= 0);
+		qemu_hello(e, fd);
+		assert_int_equal(write(fd, &part, sizeof(part)), (ssize_t)sizeof(part));
+		usleep(20000);
+		before = __atomic_load_n(&e->loops, __ATOMIC_RELAXED);
+		usleep(60000);
+		assert_true(__atomic_load_n(&e->loops, __ATOMIC_RELAXED) - before >= 2);
+		assert_true(vus_server_connected(e->dev.srv));
+		assert_true(peer_wait_eof(fd, 4000));
+		close(fd);
+	}
 }
 
 /* A client that offers the twin socket (updk's own, libvfio-user's) gets
