@@ -326,11 +326,13 @@ static int backend_unmap(struct vfio_container *c, const struct vfio_dma_mapping
 /* Map a piece left over after a neighbour went away, and keep it in the
  * table. A failure means live memory lost its mapping: say so loudly. */
 static void remap_piece(struct vfio_container_state *cs,
-			const struct vfio_dma_mapping *piece)
+			const struct vfio_dma_mapping *piece, bool backend_gone)
 {
 	int ret = maps_reserve(cs);
 
-	if (ret == 0)
+	/* With the backend gone the table alone keeps the rest, so that
+	 * its segments going away later find their mapping. */
+	if (ret == 0 && !backend_gone)
 		ret = backend_map(&cs->pub, piece);
 	if (ret == 0)
 		maps_insert(cs, piece); /* cannot fail: room was reserved */
@@ -456,7 +458,13 @@ static int unmap_segment(struct vfio_container_state *cs,
 	pos--;
 	m = cs->maps[pos];
 	ret = backend_unmap(c, &m);
-	if (ret < 0) {
+	if (ret == -ENOTCONN) {
+		/* A vfio-user server that went away cannot be asked to unmap;
+		 * the spec has it drop a client's mappings when the client's
+		 * connection ends, so the memory is treated as unmapped. */
+		VFIO_LOG(DEBUG, "segment %u freed after the device's vfio-user server went "
+			 "away: nothing left to tell it", seg->id);
+	} else if (ret < 0) {
 		/* The kernel still maps it, so the table must say so too. */
 		VFIO_LOG(ERR, "segment %u is freed while devices can still reach it "
 			 "by DMA: its unmap failed (%s)", seg->id, strerror(-ret));
@@ -471,9 +479,9 @@ static int unmap_segment(struct vfio_container_state *cs,
 	right.fd_offset = m.fd_offset + (off_t)(end - m.iova);
 	right.len = m.iova + m.len - end;
 	if (left.len > 0)
-		remap_piece(cs, &left);
+		remap_piece(cs, &left, ret == -ENOTCONN);
 	if (right.len > 0)
-		remap_piece(cs, &right);
+		remap_piece(cs, &right, ret == -ENOTCONN);
 	VFIO_LOG(DEBUG, "segment %u unmapped (IOVA 0x%" PRIx64 "+%zu)%s", seg->id,
 		 first, seg->len,
 		 left.len > 0 || right.len > 0 ? ", the rest of its mapping remapped" : "");

@@ -726,9 +726,12 @@ static int promisc_set(struct ethdev *dev, bool on)
 {
 	struct virtio_port *p = vport(dev);
 
+	/* Applications ask for promiscuous mode as a matter of course; a
+	 * device without CTRL_RX has no filter the driver can change (QEMU's
+	 * and vfio-user-nic's then deliver every frame): not worth an error. */
 	if (!has(p, VIRTIO_NET_F_CTRL_RX)) {
-		VIRTIO_LOG(ERR, "%s: the device did not offer VIRTIO_NET_F_CTRL_RX: its receive "
-			   "filter cannot be changed", dev->data.name);
+		VIRTIO_LOG(INFO, "%s: the device did not offer VIRTIO_NET_F_CTRL_RX: its receive "
+			   "filter, if any, cannot be changed", dev->data.name);
 		return -ENOTSUP;
 	}
 	/* A stopped port gets the setting at start. */
