@@ -129,8 +129,16 @@ static __eal_always_inline uint16_t rx_burst(void *queue, struct mbuf **pkts, ui
 		struct mbuf *head, *prev;
 		uint32_t len;
 
-		if (rxq->mrg_rxbuf && likely(e->id < vq->size && vq->cookie[e->id] != NULL)) {
-			const struct mbuf *first = vq->cookie[e->id];
+		/* With MRG_RXBUF the device fills every buffer of a packet but
+		 * the last to its full length (5.1.6.4.2): a first buffer it
+		 * used less than full holds the whole packet, and num_buffers
+		 * (in the frame's own cache line, which the device just wrote)
+		 * need not be read. */
+		const struct mbuf *first = rxq->mrg_rxbuf && likely(e->id < vq->size) ?
+			vq->cookie[e->id] : NULL;
+
+		if (first != NULL && e->len >= (uint32_t)(first->buf_len - first->data_off +
+							  VIRTIO_NET_HDR_SIZE)) {
 			const struct virtio_net_hdr *hdr = (const struct virtio_net_hdr *)
 				(const void *)((const char *)first->buf_addr + first->data_off -
 					       VIRTIO_NET_HDR_SIZE);

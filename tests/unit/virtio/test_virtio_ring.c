@@ -114,7 +114,9 @@ static void dev_rx_frame(struct fake_dev *fd, const uint8_t *frame, size_t len, 
 			memcpy(buf, &hdr, sizeof(hdr));
 			off = sizeof(hdr);
 		}
-		chunk = b + 1u == nbufs ? len - done : (len - done) / (nbufs - b);
+		/* Every buffer but the last is filled to its full length, as
+		 * the spec requires of a device (5.1.6.4.2). */
+		chunk = b + 1u == nbufs ? len - done : d->len - off;
 		assert_true(off + chunk <= d->len);
 		memcpy(buf + off, frame + done, chunk);
 		done += chunk;
