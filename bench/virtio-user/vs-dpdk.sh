@@ -31,7 +31,16 @@ grep -q hugetlbfs /proc/mounts && [ "$(cat /sys/kernel/mm/hugepages/hugepages-20
 
 work=${KEEP_DIR:-$(mktemp -d /tmp/updk-vs-dpdk.XXXXXX)}
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; [ -n "${KEEP_DIR:-}" ] || rm -rf "$work"; }
+# DPDK leaves its --single-file-segments map files behind in hugetlbfs (about
+# 400 MiB of hugepages per program): removed with the processes.
+cleanup() {
+	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	awk '$3 == "hugetlbfs" { print $2 }' /proc/mounts | while read -r m; do
+		rm -f "$m"/vhost-benchmap_* "$m"/virtio-benchmap_*
+	done
+	[ -n "${KEEP_DIR:-}" ] || rm -rf "$work"
+}
 trap cleanup EXIT
 trap "exit 130" INT TERM
 
