@@ -17,11 +17,18 @@
  * Posted region writes (NO_REPLY) of up to 8 bytes to a server that states
  * write_multiple are gathered into one REGION_WRITE_MULTI, sent before any
  * other command, when full, and by poll_events.
+ *
+ * Every op holds the container's lock (USER_LOCKED): a driver's fast path
+ * may post a notification (a REGION_WRITE, when the server offers no
+ * mmap()able notify area) while its control thread polls the link, and the
+ * connection, its reply buffer and the tables serve one thread at a time.
+ * Devices whose notify area is mmap()ed never take it on the fast path.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -53,6 +60,7 @@ struct user_container {
 	unsigned nb_pending;
 	int deferred_error;           /* a pipelined map's failure, reported once */
 	bool device_attached;
+	pthread_mutex_t lock;         /* see USER_LOCKED */
 	struct vfio_user_write_batch *posted; /* posted writes not sent yet */
 	bool gone_reported;           /* conn_ready() said so once */
 	char target[200];             /* socket path, for messages */
@@ -73,6 +81,23 @@ static struct user_device *ud_of(struct vfio_device *d)
 {
 	return eal_container_of(d, struct user_device, dev);
 }
+
+static struct user_container *user_lock(struct user_container *uc)
+{
+	pthread_mutex_lock(&uc->lock);
+	return uc;
+}
+
+static void user_unlock(struct user_container **uc)
+{
+	pthread_mutex_unlock(&(*uc)->lock);
+}
+
+/* Hold @p uc's lock until the end of the enclosing block, whichever way it
+ * is left. Recursive: an op may use another. */
+#define USER_LOCKED(uc) \
+	struct user_container *user_locked_ __attribute__((cleanup(user_unlock), unused)) = \
+		user_lock(uc)
 
 /* ---- mapping table ------------------------------------------------------- */
 
@@ -231,6 +256,7 @@ static void user_release(struct vfio_container *c)
 		maps_flush(uc);
 	}
 	vfio_user_conn_close(uc->conn);
+	pthread_mutex_destroy(&uc->lock);
 	free(uc->posted);
 	free(uc->rx.buf);
 	free(uc->maps);
@@ -305,6 +331,14 @@ static int user_open(struct vfio_container *c, const char *target)
 		}
 	}
 	vfio_user_conn_set_handler(uc->conn, serve_dma, uc);
+	{
+		pthread_mutexattr_t attr;
+
+		pthread_mutexattr_init(&attr);
+		pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+		pthread_mutex_init(&uc->lock, &attr);
+		pthread_mutexattr_destroy(&attr);
+	}
 	c->priv = uc;
 	c->info.pgsize_bitmap = uc->peer.pgsizes;
 	c->info.nb_iova_ranges = 0;
@@ -322,6 +356,7 @@ static int user_dma_map(struct vfio_container *c, uint64_t iova, void *vaddr,
 			size_t len, int fd, off_t fd_offset, unsigned prot)
 {
 	struct user_container *uc = uc_of(c);
+	USER_LOCKED(uc);
 	struct vfio_user_dma_map req = {
 		.argsz = sizeof(req),
 		.flags = ((prot & VFIO_DMA_READ) ? VFIO_USER_DMA_MAP_F_READ : 0) |
@@ -378,6 +413,7 @@ static int user_dma_unmap(struct vfio_container *c, uint64_t iova, size_t len,
 			  unsigned flags)
 {
 	struct user_container *uc = uc_of(c);
+	USER_LOCKED(uc);
 	struct vfio_user_dma_unmap req = { .argsz = sizeof(req) };
 	struct iovec iov = { &req, sizeof(req) };
 	bool all = flags & VFIO_DMA_UNMAP_ALL;
@@ -452,6 +488,7 @@ static int feature_request(struct user_container *uc, const char *what, uint32_t
 static int user_dirty_start(struct vfio_container *c)
 {
 	struct user_container *uc = uc_of(c);
+	USER_LOCKED(uc);
 	struct vfio_user_dma_logging_control *ctl;
 	size_t len;
 	int rc;
@@ -479,6 +516,7 @@ static int user_dirty_start(struct vfio_container *c)
 static int user_dirty_stop(struct vfio_container *c)
 {
 	struct vfio_user_dma_logging_control ctl = { .page_size = 0 };
+	USER_LOCKED(uc_of(c));
 
 	return feature_request(uc_of(c), "DMA_LOGGING_STOP",
 			       VFIO_USER_DEVICE_FEATURE_SET | VFIO_USER_FEATURE_DMA_LOGGING_STOP,
@@ -489,6 +527,7 @@ static int user_dirty_query(struct vfio_container *c, uint64_t iova, size_t len,
 			    size_t pgsize, uint64_t *bitmap)
 {
 	struct user_container *uc = uc_of(c);
+	USER_LOCKED(uc);
 	struct vfio_user_dma_logging_report rep = {
 		.iova = iova, .length = len, .page_size = pgsize };
 	size_t words, got, want;
@@ -519,6 +558,7 @@ static int user_dirty_query(struct vfio_container *c, uint64_t iova, size_t len,
 static int dev_get_info(struct vfio_device *d, struct vfio_cont_device_info *info)
 {
 	struct user_container *uc = ud_of(d)->uc;
+	USER_LOCKED(uc);
 	struct vfio_user_device_info req = { .argsz = sizeof(req) };
 	struct iovec iov = { &req, sizeof(req) };
 	int rc = transact(uc, "DEVICE_GET_INFO", VFIO_USER_DEVICE_GET_INFO, 0, &iov, 1, NULL, 0);
@@ -538,6 +578,7 @@ static int dev_get_region_info(struct vfio_device *d, uint32_t index,
 {
 	struct user_device *ud = ud_of(d);
 	struct user_container *uc = ud->uc;
+	USER_LOCKED(uc);
 	struct vfio_user_region_info req = { .argsz = sizeof(req), .index = index };
 	struct iovec iov = { &req, sizeof(req) };
 	const struct vfio_user_region_info *ans;
@@ -587,6 +628,7 @@ static ssize_t dev_region_read(struct vfio_device *d, uint32_t index, uint64_t o
 			       void *buf, size_t len)
 {
 	struct user_container *uc = ud_of(d)->uc;
+	USER_LOCKED(uc);
 	size_t done = 0;
 
 	while (done < len) {
@@ -615,6 +657,7 @@ static ssize_t dev_region_write(struct vfio_device *d, uint32_t index, uint64_t 
 				const void *buf, size_t len, bool posted)
 {
 	struct user_container *uc = ud_of(d)->uc;
+	USER_LOCKED(uc);
 	size_t done = 0;
 
 	if (posted && uc->posted != NULL && len > 0 && len <= VFIO_USER_WRITE_MULTI_DATA) {
@@ -667,6 +710,7 @@ static int dev_get_irq_info(struct vfio_device *d, uint32_t index,
 			    struct vfio_cont_irq_info *info)
 {
 	struct user_container *uc = ud_of(d)->uc;
+	USER_LOCKED(uc);
 	struct vfio_user_irq_info req = { .argsz = sizeof(req), .index = index };
 	struct iovec iov = { &req, sizeof(req) };
 	int rc = transact(uc, "DEVICE_GET_IRQ_INFO", VFIO_USER_DEVICE_GET_IRQ_INFO, 0,
@@ -686,6 +730,7 @@ static int dev_set_irqs(struct vfio_device *d, uint32_t index, uint32_t start,
 			uint32_t count, uint32_t flags, const int *fds)
 {
 	struct user_container *uc = ud_of(d)->uc;
+	USER_LOCKED(uc);
 	struct vfio_user_irq_set req = { .argsz = sizeof(req), .flags = flags,
 		.index = index, .start = start, .count = count };
 	uint8_t bools[VFIO_USER_MAX_FDS];
@@ -723,6 +768,7 @@ static int dev_set_irqs(struct vfio_device *d, uint32_t index, uint32_t start,
 static int dev_reset(struct vfio_device *d)
 {
 	struct user_container *uc = ud_of(d)->uc;
+	USER_LOCKED(uc);
 	int rc = transact(uc, "DEVICE_RESET", VFIO_USER_DEVICE_RESET, 0, NULL, 0, NULL, 0);
 
 	if (rc == 0)
@@ -733,6 +779,7 @@ static int dev_reset(struct vfio_device *d)
 static int dev_feature(struct vfio_device *d, uint32_t flags, void *data, size_t len)
 {
 	struct user_container *uc = ud_of(d)->uc;
+	USER_LOCKED(uc);
 	bool get = flags & VFIO_USER_DEVICE_FEATURE_GET;
 
 	return feature_request(uc, "DEVICE_FEATURE", flags, data, len,
@@ -742,6 +789,7 @@ static int dev_feature(struct vfio_device *d, uint32_t flags, void *data, size_t
 static int dev_poll_events(struct vfio_device *d)
 {
 	struct user_container *uc = ud_of(d)->uc;
+	USER_LOCKED(uc);
 	bool was_up = vfio_user_conn_is_up(uc->conn);
 	int rc;
 
@@ -781,6 +829,7 @@ static int feature_get(struct user_container *uc, const char *what, uint32_t fea
 static int dev_migration_get_flags(struct vfio_device *d, uint64_t *flags)
 {
 	struct user_container *uc = ud_of(d)->uc;
+	USER_LOCKED(uc);
 	struct vfio_user_feature_migration m = { 0 };
 	int rc = feature_get(uc, "DEVICE_FEATURE MIGRATION", VFIO_USER_FEATURE_MIGRATION,
 			     &m, sizeof(m));
@@ -799,6 +848,7 @@ static int dev_migration_get_flags(struct vfio_device *d, uint64_t *flags)
 static int dev_migration_get_state(struct vfio_device *d, uint32_t *state)
 {
 	struct user_container *uc = ud_of(d)->uc;
+	USER_LOCKED(uc);
 	struct vfio_user_feature_mig_state st = { .data_fd = -1 };
 	int rc = feature_get(uc, "DEVICE_FEATURE MIG_DEVICE_STATE GET",
 			     VFIO_USER_FEATURE_MIG_DEVICE_STATE, &st, sizeof(st));
@@ -817,6 +867,7 @@ static int dev_migration_get_state(struct vfio_device *d, uint32_t *state)
 static int dev_migration_set_state(struct vfio_device *d, uint32_t state)
 {
 	struct user_container *uc = ud_of(d)->uc;
+	USER_LOCKED(uc);
 	struct vfio_user_feature_mig_state st = { .device_state = state, .data_fd = -1 };
 	int rc = feature_request(uc, "DEVICE_FEATURE MIG_DEVICE_STATE SET",
 				 VFIO_USER_DEVICE_FEATURE_SET | VFIO_USER_FEATURE_MIG_DEVICE_STATE,
@@ -836,6 +887,7 @@ static int dev_migration_set_state(struct vfio_device *d, uint32_t state)
 static ssize_t dev_migration_data_read(struct vfio_device *d, void *buf, size_t len)
 {
 	struct user_container *uc = ud_of(d)->uc;
+	USER_LOCKED(uc);
 	size_t done = 0;
 
 	while (done < len) {
@@ -867,6 +919,7 @@ static ssize_t dev_migration_data_read(struct vfio_device *d, void *buf, size_t 
 static ssize_t dev_migration_data_write(struct vfio_device *d, const void *buf, size_t len)
 {
 	struct user_container *uc = ud_of(d)->uc;
+	USER_LOCKED(uc);
 	size_t done = 0;
 
 	while (done < len) {

@@ -313,6 +313,46 @@ static void test_posted_writes_coalesced(void **state)
 	}
 }
 
+/* The fast path's posted notifications from one thread, the control thread's
+ * reads and polls from another: the writes gathered for REGION_WRITE_MULTI
+ * are shared state, so every one of them arrives only because the backend
+ * serialises the two. */
+#define THREAD_POSTS 20000
+
+static void *post_from_thread(void *arg)
+{
+	struct vfio_device *dev = arg;
+	long failures = 0;
+
+	for (uint16_t i = 0; i < THREAD_POSTS; i++)
+		if (dev->ops->region_write(dev, 0, 0x80, &i, 2, true) != 2)
+			failures++;
+	return (void *)failures;
+}
+
+static void test_posted_writes_from_another_thread(void **state)
+{
+	struct env *e = start(TWIN_NONE, true);
+	uint8_t reg[4];
+	pthread_t th;
+	void *failures;
+
+	(void)state;
+	assert_int_equal(e->ops->open(&e->c, S.path), 0);
+	assert_int_equal(e->ops->device_attach(&e->c, "", &e->dev), 0);
+	assert_int_equal(pthread_create(&th, NULL, post_from_thread, e->dev), 0);
+	for (int i = 0; i < 500; i++) {
+		assert_int_equal(e->dev->ops->region_read(e->dev, 0, 0, reg, 4), 4);
+		assert_int_equal(e->dev->ops->poll_events(e->dev), 0);
+	}
+	pthread_join(th, &failures);
+	assert_int_equal((long)failures, 0);
+	assert_int_equal(e->dev->ops->poll_events(e->dev), 0); /* flushes the rest */
+	assert_int_equal(e->dev->ops->region_read(e->dev, 0, 0, reg, 4), 4);
+	assert_int_equal(S.multi_writes + S.single_writes, THREAD_POSTS);
+	stop(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_libvfio_user_one_socket),
 		cmocka_unit_test(test_twin_without_fd_refused),
 		cmocka_unit_test(test_posted_writes_coalesced),
+		cmocka_unit_test(test_posted_writes_from_another_thread),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
