@@ -34,6 +34,7 @@
 
 #include "genframe.h"
 #include "vfio_cont.h"
+#include "test_files.h"
 #include "virtio_driver.h"
 #include "virtio_net_dev.h"
 
@@ -97,24 +98,14 @@ static void server_start(struct server *s, const char *name, const char *queues)
 /* SIGTERM the server; @return what it printed (caller frees). */
 static char *server_stop(struct server *s)
 {
-	FILE *f;
 	char *buf;
-	long n;
 	int status;
 
 	kill(s->pid, SIGTERM);
 	assert_int_equal(waitpid(s->pid, &status, 0), s->pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
-	f = fopen(s->log, "r");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = calloc(1, (size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
+	buf = test_slurp(s->log);
 	unlink(s->log);
 	return buf;
 }

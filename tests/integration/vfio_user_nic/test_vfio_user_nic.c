@@ -37,6 +37,7 @@
 
 #include "config_decode.h"
 #include "vfio_cont.h"
+#include "test_files.h"
 #include "virtio_driver.h"
 #ifdef HAVE_PCAP
 #include <pcap/pcap.h>
@@ -67,23 +68,6 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = calloc(1, (size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	return buf;
 }
 
 /* Start @p argv (NULL-terminated, argv[0] the program) with stdout and
@@ -153,7 +137,7 @@ static void run(struct run_result *r, const char *prog, ...)
 	snprintf(log, sizeof(log), "%s/run.log", tmpdir);
 	r->exit_code = wait_exit(spawn(argv, log), RUN_DEADLINE_MS);
 	r->elapsed_ms = now_ms() - start;
-	r->out = slurp(log);
+	r->out = test_slurp(log);
 }
 
 static void expect_in(const struct run_result *r, const char *needle)
@@ -188,7 +172,7 @@ static void server_start(struct server *s, const char *name, ...)
 	end = now_ms() + 3000;
 	while (stat(s->sock, &st) != 0) {
 		if (now_ms() > end || waitpid(s->pid, NULL, WNOHANG) == s->pid) {
-			char *log = slurp(s->log);
+			char *log = test_slurp(s->log);
 
 			fail_msg("vfio-user-nic did not come up on %s:\n%s", s->sock, log);
 		}
@@ -205,7 +189,7 @@ static char *server_stop(struct server *s)
 	assert_int_equal(kill(s->pid, SIGTERM), 0);
 	assert_int_equal(wait_exit(s->pid, 5000), 0);
 	assert_int_not_equal(stat(s->sock, &st), 0);
-	return slurp(s->log);
+	return test_slurp(s->log);
 }
 
 /* Parse "[size=16K]" style sizes after every occurrence of @p tag. */
