@@ -4,6 +4,7 @@
  * the other: NIC statistics (the port's own counters and rates since the
  * last show) and forward statistics (the streams' counters since start).
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -104,6 +105,17 @@ struct fwd_port_totals {
 	uint64_t l4_good, l4_bad, l4_none, l4_unknown; /* csum: rx on the port */
 	uint64_t l4_hw, l4_sw;                         /* csum: tx on the port */
 };
+
+/* @p sum += @p t, counter by counter (the struct is nothing but them). */
+static void totals_add(struct fwd_port_totals *sum, const struct fwd_port_totals *t)
+{
+	uint64_t *dst = (uint64_t *)(void *)sum;
+	const uint64_t *src = (const uint64_t *)(const void *)t;
+
+	static_assert(sizeof(*sum) % sizeof(uint64_t) == 0, "fwd_port_totals holds only counters");
+	for (size_t k = 0; k < sizeof(*sum) / sizeof(uint64_t); k++)
+		dst[k] += src[k];
+}
 
 static uint64_t load(const uint64_t *counter)
 {
@@ -223,19 +235,7 @@ bool stats_show_fwd(const struct testpmd *tp)
 			 "----------------------", tp->ports[i].port_id);
 		print_block(title, "----------------------------------------------------------------------------",
 			    &t[i], csum);
-		all.rx += t[i].rx;
-		all.rx_dropped += t[i].rx_dropped;
-		all.rx_errors += t[i].rx_errors;
-		all.rx_nombuf += t[i].rx_nombuf;
-		all.tx += t[i].tx;
-		all.tx_dropped += t[i].tx_dropped;
-		all.alloc_failed += t[i].alloc_failed;
-		all.l4_good += t[i].l4_good;
-		all.l4_bad += t[i].l4_bad;
-		all.l4_none += t[i].l4_none;
-		all.l4_unknown += t[i].l4_unknown;
-		all.l4_hw += t[i].l4_hw;
-		all.l4_sw += t[i].l4_sw;
+		totals_add(&all, &t[i]);
 	}
 	print_block("+++++++++++++++ Accumulated forward statistics for all ports"
 		    "+++++++++++++++",
